@@ -1,0 +1,5 @@
+"""``python -m hub.cli`` runs ``hubctl``."""
+
+from hub.cli import main
+
+main()

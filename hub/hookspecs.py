@@ -1,0 +1,139 @@
+"""Every hook a plugin can implement, with its call semantics.
+
+Three families, each registering through a host-owned ``register`` callback so the hub can record
+which plugin registered what and refuse duplicates with a clear error:
+
+* **connectors** — :func:`register_connectors`
+* **mappers** — :func:`register_transforms` and :func:`register_default_mappings`
+* **notifiers** — :func:`register_notifiers`
+
+plus :func:`register_commands` for CLI commands and lifecycle events (:func:`records_changed`).
+
+Implementations may accept any subset of a hook's arguments (pluggy's opt-in arguments), so new
+arguments can be added later without breaking existing plugins. Registration hooks are called
+once per plugin, in isolation: one plugin raising does not stop the others from registering.
+Each hook has a section in ``docs/plugin-hooks.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from hub.connectors import Connector
+    from hub.notifiers import Notifier
+    from hub.records import RecordChange
+
+hookspec = pluggy.HookspecMarker("hub")
+hookimpl = pluggy.HookimplMarker("hub")
+
+#: A mapping transform: takes the value being mapped plus keyword parameters from the mapping
+#: document, returns the new value; raises ``ValueError`` to reject the value.
+Transform = Callable[..., Any]
+
+
+class RegisterConnector(Protocol):
+    def __call__(self, connector_class: type[Connector]) -> None: ...
+
+
+class RegisterNotifier(Protocol):
+    def __call__(self, notifier_class: type[Notifier]) -> None: ...
+
+
+class RegisterTransform(Protocol):
+    def __call__(self, name: str, function: Transform, *, description: str = "") -> None: ...
+
+
+class RegisterDefaultMapping(Protocol):
+    def __call__(self, connector: str, object_type: str, document: dict[str, Any]) -> None: ...
+
+
+# --- connectors -------------------------------------------------------------------------------
+
+
+@hookspec
+def register_connectors(register: RegisterConnector) -> None:
+    """Register ERP connector classes.
+
+    :param register: call ``register(ConnectorSubclass)`` once per connector. The class's ``name``
+        must be unique across all plugins; a duplicate is refused with an error naming both plugins.
+    """
+
+
+# --- mappers ----------------------------------------------------------------------------------
+
+
+@hookspec
+def register_transforms(register: RegisterTransform) -> None:
+    """Register named value transforms that mapping documents can use (``"transform": "name"``).
+
+    :param register: call ``register(name, function, description=...)``. ``function(value, **params)``
+        returns the transformed value or raises ``ValueError`` with a message for the admin.
+        Names are global; a duplicate is refused.
+    """
+
+
+@hookspec
+def register_default_mappings(register: RegisterDefaultMapping) -> None:
+    """Register the default mapping document of a connector's object type.
+
+    :param register: call ``register(connector_name, object_type, document)``; the document must
+        validate against ``schemas/mapping.schema.json``. New connections start from it, and
+        "reset to default" in the admin returns to it. One default per (connector, object type).
+    """
+
+
+# --- notifiers --------------------------------------------------------------------------------
+
+
+@hookspec
+def register_notifiers(register: RegisterNotifier) -> None:
+    """Register reminder channel classes (subclasses of :class:`hub.notifiers.Notifier`).
+
+    :param register: call ``register(NotifierSubclass)``; the class's ``name`` must be unique.
+    """
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands or command groups to ``hubctl``.
+
+    :param cli: the root ``hubctl`` click group; call ``cli.add_command(...)`` or decorate with
+        ``@cli.command()``. Called once when the CLI starts.
+    """
+
+
+# --- lifecycle events -------------------------------------------------------------------------
+
+
+@hookspec
+def records_changed(connection_id: int, object_type: str, changes: Sequence[RecordChange]) -> None:
+    """Called after canonical records were created, updated or deleted, once the change is committed.
+
+    :param connection_id: the connection the records belong to.
+    :param object_type: ``customer``, ``contact``, ``invoice`` or ``payment``.
+    :param changes: one :class:`hub.records.RecordChange` per changed record (unchanged records are
+        not reported). The collections engine uses this to cancel reminders the moment a payment lands.
+
+    All implementations are called; an exception propagates to the caller (the sync job), which
+    fails and is retried, so implementations must be idempotent.
+    """
+
+
+__all__ = [
+    "RegisterConnector",
+    "RegisterDefaultMapping",
+    "RegisterNotifier",
+    "RegisterTransform",
+    "Transform",
+    "hookimpl",
+    "hookspec",
+]

@@ -1,0 +1,1 @@
+"""Collections Hub plugin package `hub_netsuite`."""

@@ -1,0 +1,680 @@
+"""REST record-service representations (camelCase bodies) and the collection ``q`` filter.
+
+Bodies follow the SuiteTalk REST record service: ids as strings, references as
+``{"links", "id", "refName"}``, datetimes ISO 8601 UTC with ``Z``, dates ``YYYY-MM-DD``, NULL
+fields omitted, sublists as link-only objects unless expanded. ``href`` values are root-relative
+(``/services/rest/record/v1/...``); the HTTP layer prefixes its scheme and host.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hub_netsuite.sandbox.schema import LIST_VALUES
+from hub_netsuite.sandbox.suiteql import Rendering, pref_parse
+
+RECORD_ROOT = "/services/rest/record/v1"
+NOT_FOUND_DETAIL = "Record does not exist."
+_PREFIX = "Invalid search query. Detailed unprocessed description follows. "
+
+
+class RecordError(Exception):
+    """A record-service error: becomes an ``o:errorDetails`` body (see server)."""
+
+    def __init__(
+        self,
+        detail: str,
+        code: str = "INVALID_PARAMETER",
+        status: int = 400,
+        query_param: str | None = None,
+        error_path: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.status = status
+        self.query_param = query_param
+        self.error_path = error_path
+
+
+def not_found() -> RecordError:
+    """404 NONEXISTENT_ID with NetSuite's wording."""
+    return RecordError(NOT_FOUND_DETAIL, "NONEXISTENT_ID", 404)
+
+
+def invalid_value(field_name: str, value: object) -> RecordError:
+    """400 INVALID_CONTENT for a value NetSuite would refuse (Oracle's documented wording)."""
+    return RecordError(
+        "Error while accessing resource: You have entered an Invalid Field Value "
+        f"{value} for the following field: {field_name}",
+        "INVALID_CONTENT",
+        400,
+        None,
+        field_name,
+    )
+
+
+def q_error(text: str) -> RecordError:
+    """400 INVALID_PARAMETER about the ``q`` query parameter."""
+    return RecordError(text, "INVALID_PARAMETER", 400, "q")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One REST body field mapped onto a SuiteQL column."""
+
+    column: str
+    kind: str  # int | number | text | date | datetime | bool | ref | list | status
+    target: str | None = None  # ref: record type; list: list name
+    writable: bool = False
+
+
+def _custom(*names: tuple[str, str]) -> dict[str, Field]:
+    return {name: Field(name, kind, writable=True) for name, kind in names}
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """How one REST record type is stored."""
+
+    name: str
+    table: str
+    type_code: str | None
+    fields: dict[str, Field]
+    sublists: tuple[str, ...] = ()
+    extra_filter: dict[str, Field] = field(default_factory=dict)
+
+    def where(self) -> str:
+        """SQL condition selecting this record type in its table."""
+        return f"\"type\" = '{self.type_code}'" if self.type_code else "1 = 1"
+
+
+_CUSTOMER = RecordSpec(
+    "customer",
+    "customer",
+    None,
+    {
+        "id": Field("id", "int"),
+        "entityId": Field("entityid", "text", writable=True),
+        "companyName": Field("companyname", "text", writable=True),
+        "firstName": Field("firstname", "text", writable=True),
+        "lastName": Field("lastname", "text", writable=True),
+        "isPerson": Field("isperson", "bool", writable=True),
+        "email": Field("email", "text", writable=True),
+        "phone": Field("phone", "text", writable=True),
+        "altPhone": Field("altphone", "text", writable=True),
+        "fax": Field("fax", "text", writable=True),
+        "terms": Field("terms", "ref", "term", writable=True),
+        "creditLimit": Field("creditlimit", "number", writable=True),
+        "currency": Field("currency", "ref", "currency", writable=True),
+        "isInactive": Field("isinactive", "bool", writable=True),
+        "dateCreated": Field("datecreated", "datetime"),
+        "lastModifiedDate": Field("lastmodifieddate", "datetime"),
+        "balance": Field("balancesearch", "number"),
+        "overdueBalance": Field("overduebalancesearch", "number"),
+        "parent": Field("parent", "ref", "customer", writable=True),
+        **_custom(
+            ("custentity_collections_pause", "bool"),
+            ("custentity_region", "text"),
+            ("custentity_dunning_level", "int"),
+            ("custentity_ar_contact_email", "text"),
+        ),
+    },
+    ("contactRoles",),
+)
+_CONTACT = RecordSpec(
+    "contact",
+    "contact",
+    None,
+    {
+        "id": Field("id", "int"),
+        "entityId": Field("entityid", "text", writable=True),
+        "firstName": Field("firstname", "text", writable=True),
+        "lastName": Field("lastname", "text", writable=True),
+        "email": Field("email", "text", writable=True),
+        "phone": Field("phone", "text", writable=True),
+        "title": Field("title", "text", writable=True),
+        "company": Field("company", "ref", "customer", writable=True),
+        "contactRole": Field("contactrole", "list", "contactrole", writable=True),
+        "isInactive": Field("isinactive", "bool", writable=True),
+        "dateCreated": Field("datecreated", "datetime"),
+        "lastModifiedDate": Field("lastmodifieddate", "datetime"),
+        **_custom(
+            ("custentity_reminder_opt_out", "bool"), ("custentity_preferred_language", "text")
+        ),
+    },
+)
+_TRANSACTION_COMMON = {
+    "id": Field("id", "int"),
+    "tranId": Field("tranid", "text"),
+    "tranDate": Field("trandate", "date"),
+    "currency": Field("currency", "ref", "currency"),
+    "exchangeRate": Field("exchangerate", "number"),
+    "status": Field("status", "status"),
+    "memo": Field("memo", "text"),
+    "createdDate": Field("createddate", "datetime"),
+    "lastModifiedDate": Field("lastmodifieddate", "datetime"),
+}
+_INVOICE = RecordSpec(
+    "invoice",
+    "transaction",
+    "CustInvc",
+    {
+        **_TRANSACTION_COMMON,
+        "entity": Field("entity", "ref", "customer"),
+        "dueDate": Field("duedate", "date"),
+        "terms": Field("terms", "ref", "term"),
+        "total": Field("foreigntotal", "number"),
+        "amountPaid": Field("foreignamountpaid", "number"),
+        "amountRemaining": Field("foreignamountunpaid", "number"),
+        "approvalStatus": Field("approvalstatus", "list", "approvalstatus"),
+        "otherRefNum": Field("otherrefnum", "text"),
+        "custbody_collections_notes": Field("custbody_collections_notes", "text"),
+        "custbody_disputed": Field("custbody_disputed", "bool"),
+    },
+    ("item",),
+)
+_PAYMENT = RecordSpec(
+    "customerPayment",
+    "transaction",
+    "CustPymt",
+    {
+        **_TRANSACTION_COMMON,
+        "customer": Field("entity", "ref", "customer"),
+        "payment": Field("foreigntotal", "number"),
+        "applied": Field("foreignpaymentamountused", "number"),
+        "unapplied": Field("foreignpaymentamountunused", "number"),
+        "paymentMethod": Field("paymentmethod", "list", "paymentmethod"),
+    },
+    ("apply",),
+    {"entity": Field("entity", "ref", "customer")},
+)
+_CREDIT_MEMO = RecordSpec(
+    "creditMemo",
+    "transaction",
+    "CustCred",
+    {
+        **_TRANSACTION_COMMON,
+        "entity": Field("entity", "ref", "customer"),
+        "total": Field("foreigntotal", "number"),
+        "applied": Field("foreignpaymentamountused", "number"),
+        "unapplied": Field("foreignpaymentamountunused", "number"),
+    },
+    ("item", "apply"),
+)
+
+SPECS: dict[str, RecordSpec] = {
+    spec.name: spec for spec in (_CUSTOMER, _CONTACT, _INVOICE, _PAYMENT, _CREDIT_MEMO)
+}
+#: REST record type of each transaction type code.
+RECORD_TYPE_OF = {"CustInvc": "invoice", "CustPymt": "customerPayment", "CustCred": "creditMemo"}
+
+
+def spec_for(record_type: str) -> RecordSpec:
+    """The spec of a REST record type; 404 for types the sandbox does not serve."""
+    spec = SPECS.get(record_type) or next(
+        (s for s in SPECS.values() if s.name.lower() == record_type.lower()), None
+    )
+    if spec is None:
+        raise RecordError(f"Record type '{record_type}' does not exist.", "NONEXISTENT_ID", 404)
+    return spec
+
+
+def json_number(value: Any) -> int | float:
+    """A stored number as a JSON number (computed via Decimal, no binary noise)."""
+    number = value if isinstance(value, Decimal) else Decimal(format(value, ".15g"))
+    if number == number.to_integral_value():
+        return int(number)
+    return float(number)
+
+
+def iso_datetime(stored: str) -> str:
+    """Stored UTC datetime text as REST's ISO 8601 form (``2024-05-14T17:31:07Z``)."""
+    return stored.replace(" ", "T") + "Z"
+
+
+def _link(path: str) -> list[dict[str, str]]:
+    return [{"rel": "self", "href": f"{RECORD_ROOT}/{path}"}]
+
+
+class RecordReader:
+    """Builds REST bodies from the database."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def row(self, spec: RecordSpec, record_id: str) -> sqlite3.Row:
+        """The stored row of a record, or 404."""
+        if not record_id.isdigit():
+            raise not_found()
+        row = self.conn.execute(
+            f'SELECT * FROM "{spec.table}" WHERE "id" = ? AND {spec.where()}', (int(record_id),)
+        ).fetchone()
+        if row is None:
+            raise not_found()
+        return row  # type: ignore[no-any-return]
+
+    def body(
+        self,
+        spec: RecordSpec,
+        record_id: str,
+        *,
+        expand: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """The REST body (without top-level ``links``)."""
+        row = self.row(spec, record_id)
+        wanted = {f.lower() for f in fields} if fields else None
+        body: dict[str, Any] = {}
+        for name, fld in spec.fields.items():
+            if wanted is not None and name.lower() not in wanted:
+                continue
+            value = self._value(row, fld)
+            if value is not None:
+                body[name] = value
+        for sublist in spec.sublists:
+            if wanted is not None and sublist.lower() not in wanted:
+                continue
+            path = f"{spec.name}/{record_id}/{sublist}"
+            if expand:
+                items = self.sublist(spec, row, sublist)
+                body[sublist] = {
+                    "links": _link(path),
+                    "items": items,
+                    "count": len(items),
+                    "hasMore": False,
+                    "offset": 0,
+                    "totalResults": len(items),
+                }
+            else:
+                body[sublist] = {"links": _link(path)}
+        return body
+
+    def _value(self, row: sqlite3.Row, fld: Field) -> Any:
+        raw = row[fld.column]
+        if raw is None or raw == "":
+            return None
+        if fld.kind == "int":
+            return str(raw) if fld.column == "id" else int(raw)
+        if fld.kind == "number":
+            return json_number(raw)
+        if fld.kind == "bool":
+            return raw == "T"
+        if fld.kind == "date":
+            return str(raw)
+        if fld.kind == "datetime":
+            return iso_datetime(str(raw))
+        if fld.kind == "ref":
+            assert fld.target is not None
+            return self.ref(fld.target, raw)
+        if fld.kind == "list":
+            assert fld.target is not None
+            return {"id": str(raw), "refName": LIST_VALUES[fld.target].get(str(raw), str(raw))}
+        if fld.kind == "status":
+            name = LIST_VALUES["status"].get(f"{row['type']}:{raw}", str(raw))
+            text = name.split(" : ", 1)[-1]
+            return {"id": text, "refName": text}
+        return str(raw)
+
+    def ref(self, target: str, ref_id: Any) -> dict[str, Any]:
+        """A reference object ``{"links", "id", "refName"}``."""
+        if target in ("customer", "contact"):
+            sql = f'SELECT "entityid" FROM "{target}" WHERE "id" = ?'
+        elif target in RECORD_TYPE_OF.values() or target == "transaction":
+            sql = 'SELECT "tranid" FROM "transaction" WHERE "id" = ?'
+        elif target == "item":
+            sql = 'SELECT "itemid" FROM "item" WHERE "id" = ?'
+        else:
+            sql = f'SELECT "name" FROM "{target}" WHERE "id" = ?'
+        found = self.conn.execute(sql, (ref_id,)).fetchone()
+        ref: dict[str, Any] = {"links": _link(f"{target}/{ref_id}"), "id": str(ref_id)}
+        if found is not None and found[0] is not None:
+            ref["refName"] = str(found[0])
+        return ref
+
+    def sublist(self, spec: RecordSpec, row: sqlite3.Row, name: str) -> list[dict[str, Any]]:
+        """Lines of an expanded sublist."""
+        record_id = row["id"]
+        if name == "item":
+            return self._item_lines(spec, record_id)
+        if name == "apply":
+            return self._apply_lines(record_id)
+        if name == "contactRoles":
+            contacts = self.conn.execute(
+                'SELECT "id", "entityid", "email", "contactrole" FROM "contact" '
+                'WHERE "company" = ? ORDER BY "id"',
+                (record_id,),
+            ).fetchall()
+            lines = []
+            for contact in contacts:
+                line: dict[str, Any] = {"contact": self.ref("contact", contact["id"])}
+                if contact["email"]:
+                    line["email"] = contact["email"]
+                if contact["contactrole"] is not None:
+                    role = str(contact["contactrole"])
+                    line["role"] = {"id": role, "refName": LIST_VALUES["contactrole"][role]}
+                lines.append(line)
+            return lines
+        return []
+
+    def _item_lines(self, spec: RecordSpec, record_id: int) -> list[dict[str, Any]]:
+        lines = self.conn.execute(
+            'SELECT "id", "item", "memo", "quantity", "rate", "foreignamount" '
+            'FROM "transactionline" WHERE "transaction" = ? AND "mainline" = \'F\' ORDER BY "id"',
+            (record_id,),
+        ).fetchall()
+        items = []
+        for line in lines:
+            entry: dict[str, Any] = {
+                "links": _link(f"{spec.name}/{record_id}/item/{line['id']}"),
+                "line": int(line["id"]),
+            }
+            if line["item"] is not None:
+                entry["item"] = self.ref("item", line["item"])
+            if line["memo"]:
+                entry["description"] = line["memo"]
+            if line["quantity"] is not None:
+                entry["quantity"] = abs(json_number(line["quantity"]))
+            if line["rate"] is not None:
+                entry["rate"] = json_number(line["rate"])
+            if line["foreignamount"] is not None:
+                entry["amount"] = abs(json_number(line["foreignamount"]))
+            items.append(entry)
+        return items
+
+    def _apply_lines(self, record_id: int) -> list[dict[str, Any]]:
+        links = self.conn.execute(
+            'SELECT l."previousdoc", l."foreignamount", l."linkdate", t."tranid", t."trandate", '
+            't."type", t."foreigntotal", t."foreignamountunpaid" '
+            'FROM "nexttransactionlinelink" AS l JOIN "transaction" AS t ON t."id" = l."previousdoc" '
+            'WHERE l."nextdoc" = ? ORDER BY l."previousdoc"',
+            (record_id,),
+        ).fetchall()
+        items = []
+        for link in links:
+            doc_type = RECORD_TYPE_OF.get(link["type"], "invoice")
+            doc = {
+                "links": _link(f"{doc_type}/{link['previousdoc']}"),
+                "id": str(link["previousdoc"]),
+                "refName": link["tranid"],
+            }
+            entry: dict[str, Any] = {
+                "doc": doc,
+                "apply": True,
+                "amount": json_number(link["foreignamount"]),
+                "total": json_number(link["foreigntotal"]),
+                "due": json_number(link["foreignamountunpaid"]),
+                "refNum": link["tranid"],
+                "applyDate": link["linkdate"],
+                "type": LIST_VALUES["trantype"].get(link["type"], link["type"]),
+            }
+            items.append(entry)
+        return items
+
+
+# --------------------------------------------------------------------------------------------
+# The ``q`` filter of record collections
+# --------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r'\s*(?:(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<punct>[()\[\],])|(?P<word>[^\s()\[\],"]+))'
+)
+_BASE_OPERATORS = {
+    "EMPTY", "IS", "ANY_OF", "BETWEEN", "EQUAL", "GREATER", "GREATER_OR_EQUAL", "LESS",
+    "LESS_OR_EQUAL", "WITHIN", "CONTAIN", "START_WITH", "END_WITH", "AFTER", "BEFORE", "ON",
+    "ON_OR_AFTER", "ON_OR_BEFORE",
+}  # fmt: skip
+_OPERATORS = _BASE_OPERATORS | {f"{op}_NOT" for op in _BASE_OPERATORS} | {"ENDWITH"}
+
+
+@dataclass
+class _Token:
+    kind: str  # word | quoted | punct
+    text: str
+
+
+def _tokenize(q: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position = 0
+    while position < len(q):
+        if q[position:].strip() == "":
+            break
+        match = _TOKEN.match(q, position)
+        if match is None:
+            raise q_error(_PREFIX + f"Search error occurred: Invalid query expression: {q}")
+        position = match.end()
+        if match.group("quoted"):
+            raw = match.group("quoted")[1:-1]
+            tokens.append(_Token("quoted", re.sub(r"\\(.)", r"\1", raw)))
+        elif match.group("punct"):
+            tokens.append(_Token("punct", match.group("punct")))
+        else:
+            tokens.append(_Token("word", match.group("word")))
+    return tokens
+
+
+class QueryFilter:
+    """Compiles a ``q`` expression into an SQL condition with bound parameters."""
+
+    def __init__(self, spec: RecordSpec, rendering: Rendering) -> None:
+        self.spec = spec
+        self.rendering = rendering
+        fields = {**spec.fields, **spec.extra_filter}
+        self.fields = {name.lower(): fld for name, fld in fields.items()}
+        self.tokens: list[_Token] = []
+        self.position = 0
+        self.params: list[object] = []
+
+    def compile(self, q: str) -> tuple[str, list[object]]:
+        """SQL text (built only from catalog column names) and its parameters."""
+        self.tokens = _tokenize(q)
+        self.position = 0
+        self.params = []
+        if not self.tokens:
+            return "1 = 1", []
+        sql = self._or()
+        if self.position != len(self.tokens):
+            self._fail()
+        return sql, self.params
+
+    def _fail(self) -> RecordError:
+        near = self.tokens[self.position].text if self.position < len(self.tokens) else "end"
+        raise q_error(_PREFIX + f"Search error occurred: Invalid query expression near '{near}'.")
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _next(self) -> _Token:
+        token = self._peek()
+        if token is None:
+            self._fail()
+        assert token is not None
+        self.position += 1
+        return token
+
+    def _keyword(self, word: str) -> bool:
+        token = self._peek()
+        if token is not None and token.kind == "word" and token.text.upper() == word:
+            self.position += 1
+            return True
+        return False
+
+    def _or(self) -> str:
+        parts = [self._and()]
+        while self._keyword("OR"):
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def _and(self) -> str:
+        parts = [self._factor()]
+        while self._keyword("AND"):
+            parts.append(self._factor())
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    def _factor(self) -> str:
+        token = self._peek()
+        if token is not None and token.kind == "punct" and token.text == "(":
+            self.position += 1
+            inner = self._or()
+            closing = self._next()
+            if closing.text != ")":
+                self._fail()
+            return f"({inner})"
+        return self._condition()
+
+    def _values(self) -> list[str]:
+        token = self._next()
+        if token.kind == "punct" and token.text == "[":
+            values: list[str] = []
+            while True:
+                item = self._next()
+                if item.kind == "punct":
+                    self._fail()
+                values.append(item.text)
+                separator = self._next()
+                if separator.text == "]":
+                    return values
+                if separator.text != ",":
+                    self._fail()
+        if token.kind == "punct":
+            self._fail()
+        return [token.text]
+
+    def _condition(self) -> str:
+        name_token = self._next()
+        fld = self.fields.get(name_token.text.lower())
+        if name_token.kind != "word":
+            self._fail()
+        if fld is None or fld.kind in ("status",):
+            raise q_error(
+                _PREFIX + f"Search error occurred: Field '{name_token.text}' for record "
+                f"'{self.spec.name}' was not found."
+            )
+        op_token = self._next()
+        operator = op_token.text.upper().replace("ENDWITH", "END_WITH")
+        if operator not in _OPERATORS:
+            self.position -= 1
+            self._fail()
+        negate = operator.endswith("_NOT")
+        base = operator[:-4] if negate else operator
+        column = f'"{fld.column}"'
+        if base == "EMPTY":
+            sql = f"({column} IS NULL OR {column} = '')"
+        else:
+            sql = self._comparison(fld, column, base, self._values(), name_token.text)
+        return f"NOT {sql}" if negate else sql
+
+    def _comparison(self, fld: Field, column: str, op: str, values: list[str], name: str) -> str:
+        kind = fld.kind
+        arity = {"BETWEEN": 2, "WITHIN": 2}.get(op, 0 if op == "ANY_OF" else 1)
+        if arity and len(values) != arity:
+            raise q_error(
+                _PREFIX + f"Search error occurred: Operator {op} requires {arity} value(s)."
+            )
+        if kind in ("date", "datetime"):
+            return self._date_condition(fld, column, op, values)
+        if kind == "bool":
+            if op not in ("IS", "EQUAL"):
+                raise self._bad_operator(op, name)
+            truth = values[0].lower()
+            if truth not in ("true", "false", "t", "f"):
+                raise q_error(_PREFIX + f"Search error occurred: Invalid boolean: {values[0]}")
+            self.params.append("T" if truth in ("true", "t") else "F")
+            return f"COALESCE({column}, 'F') = ?"
+        if kind in ("int", "number", "ref", "list"):
+            numbers = [self._number(v) for v in values]
+            return self._ordered(column, op, numbers, name)
+        if op in ("IS", "EQUAL"):
+            self.params.append(values[0])
+            return f"{column} = ? COLLATE NOCASE"
+        if op in ("CONTAIN", "START_WITH", "END_WITH"):
+            escaped = values[0].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = {
+                "CONTAIN": f"%{escaped}%",
+                "START_WITH": f"{escaped}%",
+                "END_WITH": f"%{escaped}",
+            }[op]
+            self.params.append(pattern)
+            return f"{column} LIKE ? ESCAPE '\\'"
+        if op == "ANY_OF":
+            self.params.extend(values)
+            return f"{column} COLLATE NOCASE IN ({', '.join('?' for _ in values)})"
+        raise self._bad_operator(op, name)
+
+    def _bad_operator(self, op: str, name: str) -> RecordError:
+        return q_error(
+            _PREFIX + f"Search error occurred: Invalid search operator {op} for field {name}."
+        )
+
+    def _number(self, text: str) -> Decimal:
+        try:
+            return Decimal(text)
+        except ArithmeticError:
+            raise q_error(_PREFIX + f"Search error occurred: Invalid number: {text}") from None
+
+    def _ordered(self, column: str, op: str, values: Sequence[object], name: str) -> str:
+        symbols = {
+            "EQUAL": "=",
+            "IS": "=",
+            "GREATER": ">",
+            "GREATER_OR_EQUAL": ">=",
+            "LESS": "<",
+            "LESS_OR_EQUAL": "<=",
+            "AFTER": ">",
+            "BEFORE": "<",
+            "ON": "=",
+            "ON_OR_AFTER": ">=",
+            "ON_OR_BEFORE": "<=",
+        }
+        cast = [str(v) if isinstance(v, Decimal) else v for v in values]
+        if op in symbols:
+            self.params.append(cast[0])
+            return f"{column} {symbols[op]} ?"
+        if op in ("BETWEEN", "WITHIN"):
+            self.params.extend(cast)
+            return f"{column} BETWEEN ? AND ?"
+        if op == "ANY_OF":
+            self.params.extend(cast)
+            return f"{column} IN ({', '.join('?' for _ in cast)})"
+        raise self._bad_operator(op, name)
+
+    def _day(self, text: str) -> date:
+        parsed = pref_parse(text, self.rendering.date_format)
+        if parsed is None:
+            raise q_error(f'Unparseable date: "{text}"')
+        return parsed.date()
+
+    def _date_condition(self, fld: Field, column: str, op: str, values: list[str]) -> str:
+        if op not in ("AFTER", "BEFORE", "ON", "ON_OR_AFTER", "ON_OR_BEFORE", "WITHIN"):
+            raise self._bad_operator(op, fld.column)
+        days = [self._day(v) for v in values]
+        if fld.kind == "date":
+            texts = [d.isoformat() for d in days]
+            return self._ordered(column, op, texts, fld.column)
+        start = self._start_of
+        first = days[0]
+        if op == "AFTER":
+            self.params.append(start(first + timedelta(days=1)))
+            return f"{column} >= ?"
+        if op == "ON_OR_AFTER":
+            self.params.append(start(first))
+            return f"{column} >= ?"
+        if op == "BEFORE":
+            self.params.append(start(first))
+            return f"{column} < ?"
+        if op == "ON_OR_BEFORE":
+            self.params.append(start(first + timedelta(days=1)))
+            return f"{column} < ?"
+        last = days[-1]
+        self.params.extend([start(first), start(last + timedelta(days=1))])
+        return f"({column} >= ? AND {column} < ?)"
+
+    def _start_of(self, day: date) -> str:
+        """UTC storage text of local midnight starting ``day`` in the account time zone."""
+        return self.rendering.from_local(datetime(day.year, day.month, day.day))

@@ -1,0 +1,1 @@
+"""An example Collections Hub connector that reads CSV files (see docs/writing-a-connector.md)."""
