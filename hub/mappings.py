@@ -62,19 +62,12 @@ class MappingService:
         """Validate ``document`` and store it as the new current version."""
         from hub.mapping import validate_mapping_document
 
-        validate_mapping_document(document)
+        transforms = {name: r.value for name, r in self.host.transforms().items()}
+        validate_mapping_document(document, transforms=transforms)
         target = document.get("object")
-        if target is not None and target != object_type:
+        if target != object_type:
             raise ConfigError(
                 f"this document maps to {target!r}, not {object_type!r}", path="$.object"
-            )
-        transforms = self.host.transforms()
-        unknown = sorted(_transform_names(document) - set(transforms))
-        if unknown:
-            raise ConfigError(
-                f"unknown transform(s) {', '.join(unknown)}; installed: "
-                f"{', '.join(sorted(transforms)) or 'none'}",
-                path="$",
             )
         last = self.session.exec(
             select(func.max(MappingDocument.version)).where(
@@ -142,26 +135,6 @@ class MappingService:
                 self.save(
                     connection.id, object_type, default, author="default", comment="plugin default"
                 )
-
-
-def _transform_names(node: Any) -> set[str]:
-    """Every ``"transform"`` name used anywhere in a document."""
-    names: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "transform" and isinstance(value, str):
-                names.add(value)
-            elif key == "transform" and isinstance(value, dict) and "name" in value:
-                names.add(str(value["name"]))
-            elif key == "transforms" and isinstance(value, list):
-                for item in value:
-                    names |= _transform_names({"transform": item})
-            else:
-                names |= _transform_names(value)
-    elif isinstance(node, list):
-        for item in node:
-            names |= _transform_names(item)
-    return names
 
 
 __all__ = ["MappingService"]

@@ -375,7 +375,9 @@ class _Registry:
             def register(connector: str, object_type: str, document: dict[str, Any]) -> None:
                 from hub.mapping import validate_mapping_document
 
-                validate_mapping_document(document)
+                validate_mapping_document(
+                    document, transforms={n: r.value for n, r in self.transforms.items()}
+                )
                 label = f"{connector}/{object_type}"
                 claim(
                     self.default_mappings,

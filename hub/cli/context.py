@@ -49,6 +49,12 @@ class HubContext:
             )
         return engine
 
+    def close(self) -> None:
+        """Release database connections opened by this invocation."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
+
     def connections(self) -> ConnectionService:
         return ConnectionService(self.migrated_engine(), self.plugins, self.box)
 

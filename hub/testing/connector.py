@@ -128,9 +128,7 @@ class ConnectorContractTests:
             assert spec.object_type in OBJECT_TYPES
             assert spec.primary_key
 
-    def test_default_mappings_exist(
-        self, connector: Connector, hub_plugins: PluginHost
-    ) -> None:
+    def test_default_mappings_exist(self, connector: Connector, hub_plugins: PluginHost) -> None:
         for spec in connector.streams():
             document = hub_plugins.default_mapping(self.connector_name, spec.object_type)
             assert document is not None, f"no default mapping for {spec.object_type}"
@@ -152,8 +150,10 @@ class ConnectorContractTests:
                 for raw in page.records:
                     assert spec.primary_key in raw, f"{spec.name} record lacks its primary key"
                     result = mapper.map(raw)
-                    assert not result.errors, f"{spec.name} record {raw.get(spec.primary_key)} " \
+                    assert not result.errors, (
+                        f"{spec.name} record {raw.get(spec.primary_key)} "
                         f"does not map cleanly: {[e.as_dict() for e in result.errors]}"
+                    )
 
     def test_state_resumes_after_a_page(self, connector: Connector) -> None:
         resumed_any = False

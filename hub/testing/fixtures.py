@@ -79,8 +79,9 @@ def _postgres_engine() -> Iterator[Engine]:
 
 
 def _truncate_all(engine: Engine) -> None:
-    import hub.all_models  # noqa: F401
     from sqlmodel import SQLModel
+
+    import hub.all_models  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:

@@ -11,8 +11,16 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from hub import CheckResult, Connector, DeliveryResult, Notifier, OutgoingMessage, RecordChange
-from hub import hookimpl, hookspecs
+from hub import (
+    CheckResult,
+    Connector,
+    DeliveryResult,
+    Notifier,
+    OutgoingMessage,
+    RecordChange,
+    hookimpl,
+    hookspecs,
+)
 from hub.plugins import PluginHost, set_plugin_host
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +40,10 @@ def inline_host(plugin: object, name: str = "inline") -> PluginHost:
 class Dummy(Connector):
     name = "dummy"
     title = "Dummy"
-    config_schema = {"type": "object", "properties": {"token": {"type": "string", "title": "Token",
-                                                                "x-secret": True}}}
+    config_schema = {
+        "type": "object",
+        "properties": {"token": {"type": "string", "title": "Token", "x-secret": True}},
+    }
 
     def check(self) -> CheckResult:
         return CheckResult(True, "fine")
@@ -77,7 +87,10 @@ def test_hook_register_notifiers() -> None:
 
     host = inline_host(Plugin())
     notifier = host.notifier("pigeon")({})
-    assert notifier.send(OutgoingMessage(to="a@b.c", text="hi", idempotency_key="k1")).provider_id == "k1"
+    assert (
+        notifier.send(OutgoingMessage(to="a@b.c", text="hi", idempotency_key="k1")).provider_id
+        == "k1"
+    )
 
 
 def test_hook_register_transforms() -> None:

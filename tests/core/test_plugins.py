@@ -81,8 +81,12 @@ def test_hub_disable_plugins_blocks_names() -> None:
 def test_broken_plugin_is_reported_and_others_still_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_dist(tmp_path, "hub-broken", {"broken": "hub_broken_mod"},
-              {"hub_broken_mod": "import a_module_that_does_not_exist\n"})
+    make_dist(
+        tmp_path,
+        "hub-broken",
+        {"broken": "hub_broken_mod"},
+        {"hub_broken_mod": "import a_module_that_does_not_exist\n"},
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     host = host_with()
     infos = by_name(host)
@@ -97,7 +101,12 @@ def test_broken_plugin_is_reported_and_others_still_load(
 def test_duplicate_registration_names_both_plugins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_dist(tmp_path, "hub-copycat", {"copycat": "hub_copycat_mod"}, {"hub_copycat_mod": """
+    make_dist(
+        tmp_path,
+        "hub-copycat",
+        {"copycat": "hub_copycat_mod"},
+        {
+            "hub_copycat_mod": """
         from hub import hookimpl, Connector, CheckResult
 
         class Copy(Connector):
@@ -113,7 +122,9 @@ def test_duplicate_registration_names_both_plugins(
         def register_connectors(register):
             register(Copy)
             register(Own)
-        """})
+        """
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     host = host_with()
     connectors = host.connectors()
@@ -130,13 +141,20 @@ def test_duplicate_registration_names_both_plugins(
 
 
 def test_misspelt_hook_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_dist(tmp_path, "hub-typo", {"typo": "hub_typo_mod"}, {"hub_typo_mod": """
+    make_dist(
+        tmp_path,
+        "hub-typo",
+        {"typo": "hub_typo_mod"},
+        {
+            "hub_typo_mod": """
         from hub import hookimpl
 
         @hookimpl
         def register_conectors(register):
             pass
-        """})
+        """
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     host = host_with()
     [error] = [e for e in host.errors if e.plugin == "typo"]
@@ -189,14 +207,19 @@ def test_invalid_registrations_are_refused() -> None:
 def test_unknown_connector_lists_available_ones() -> None:
     from hub.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"no connector plugin called 'sap' \(available: .*example_csv"):
+    with pytest.raises(
+        ConfigError, match=r"no connector plugin called 'sap' \(available: .*example_csv"
+    ):
         host_with().connector("sap")
 
 
 def test_hubctl_plugins_json_in_a_subprocess(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "hub.cli", "plugins", "--json"],
-        capture_output=True, text=True, check=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     listed = {p["name"]: p for p in json.loads(out.stdout)}
     assert BUNDLED | {"example_csv"} <= set(listed)
@@ -209,11 +232,18 @@ def test_hubctl_plugins_json_in_a_subprocess(tmp_path: Path) -> None:
 
 
 def test_hubctl_plugins_exits_nonzero_when_a_plugin_is_broken(tmp_path: Path) -> None:
-    make_dist(tmp_path, "hub-broken", {"broken": "hub_broken_mod"},
-              {"hub_broken_mod": "raise RuntimeError('bad plugin')\n"})
+    make_dist(
+        tmp_path,
+        "hub-broken",
+        {"broken": "hub_broken_mod"},
+        {"hub_broken_mod": "raise RuntimeError('bad plugin')\n"},
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "plugins"], capture_output=True, text=True,
-        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}, cwd=tmp_path,
+        [sys.executable, "-m", "hub.cli", "plugins"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
     )
     assert out.returncode == 1
     assert "ERROR: failed to import 'hub_broken_mod': RuntimeError: bad plugin" in out.stdout

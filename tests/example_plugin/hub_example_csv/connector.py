@@ -23,8 +23,10 @@ FILES = {
     "invoices": "invoices.csv",
     "payments": "payments.csv",
 }
-CHILD_FILES = {"invoices": ("invoice_lines.csv", "invoice_id", "lines"),
-               "payments": ("payment_applications.csv", "payment_id", "applications")}
+CHILD_FILES = {
+    "invoices": ("invoice_lines.csv", "invoice_id", "lines"),
+    "payments": ("payment_applications.csv", "payment_id", "applications"),
+}
 REQUIRED_COLUMNS = ("id", "updated_at")
 
 
@@ -41,8 +43,13 @@ class CsvConnector(Connector):
         "additionalProperties": False,
         "properties": {
             "folder": {"type": "string", "title": "Folder holding the CSV files", "minLength": 1},
-            "page_size": {"type": "integer", "title": "Rows per page", "minimum": 1,
-                          "maximum": 10000, "default": 500},
+            "page_size": {
+                "type": "integer",
+                "title": "Rows per page",
+                "minimum": 1,
+                "maximum": 10000,
+                "default": 500,
+            },
         },
     }
 
@@ -62,9 +69,14 @@ class CsvConnector(Connector):
 
     def check(self) -> CheckResult:
         if not self.folder.is_dir():
-            return CheckResult(False, f"folder {self.folder} does not exist",
-                               causes=["check the `folder` setting",
-                                       "the hub's worker runs on another machine than the files"])
+            return CheckResult(
+                False,
+                f"folder {self.folder} does not exist",
+                causes=[
+                    "check the `folder` setting",
+                    "the hub's worker runs on another machine than the files",
+                ],
+            )
         details: dict[str, str] = {}
         problems: list[str] = []
         for stream, filename in FILES.items():
@@ -81,8 +93,9 @@ class CsvConnector(Connector):
             else:
                 details[stream] = "ok"
         if problems:
-            return CheckResult(False, "some files cannot be synced", causes=problems,
-                               details=details)
+            return CheckResult(
+                False, "some files cannot be synced", causes=problems, details=details
+            )
         return CheckResult(True, f"reading CSV files from {self.folder}", details=details)
 
     def _rows(self, filename: str) -> list[dict[str, str]]:
@@ -91,8 +104,7 @@ class CsvConnector(Connector):
             return []
         try:
             with path.open(newline="", encoding="utf-8") as handle:
-                return [{k: v for k, v in row.items() if v != ""}
-                        for row in csv.DictReader(handle)]
+                return [{k: v for k, v in row.items() if v != ""} for row in csv.DictReader(handle)]
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
 
