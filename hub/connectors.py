@@ -184,6 +184,23 @@ class Connector(ABC):
         """
         raise NotImplementedError(f"connector {self.name!r} is read-only")
 
+    def budget_key(self) -> str | None:
+        """The key of the source account whose request budget this connection shares.
+
+        Connections (and workers) that return the same key share one concurrency budget in Redis,
+        e.g. ``"netsuite:1234567_SB1"``. ``None`` (the default) gives each connection its own.
+        The budget's size is the config's ``concurrency`` setting.
+        """
+        return None
+
+    def reference_table(self, table: str) -> Mapping[str, Mapping[str, Any]] | None:
+        """Rows of a small reference table mapping lookups may use (``{key: {field: value}}``).
+
+        E.g. ``"currency"`` for NetSuite's currency ids; ``None`` (the default) when unknown.
+        Called at most once per table and sync run.
+        """
+        return None
+
     def close(self) -> None:  # noqa: B027  (optional; most connectors hold nothing to close)
         """Release network sessions and other resources. Safe to call twice."""
 

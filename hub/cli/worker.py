@@ -1,0 +1,53 @@
+"""``hubctl worker`` and ``hubctl scheduler``: the background processes."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from hub.cli.context import HubContext, pass_hub
+from hub.queueing import DEFAULT_QUEUE, get_queue, redis_connection
+
+
+@click.command()
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    help=f"Queue to work on (repeatable; default {DEFAULT_QUEUE}).",
+)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--name", help="Worker name (default: host and pid).")
+@pass_hub
+def worker(hub: HubContext, queues: tuple[str, ...], burst: bool, name: str | None) -> None:
+    """Run an RQ worker (with the RQ scheduler, so retries and delayed jobs run).
+
+    Start as many as you like, on any machine sharing REDIS_URL and DATABASE_URL.
+    """
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    hub.migrated_engine()
+    redis = redis_connection(hub.settings)
+    worker_queues = [get_queue(q, redis) for q in (queues or (DEFAULT_QUEUE,))]
+    rq_worker = Worker(
+        worker_queues, connection=redis, serializer=JSONSerializer, name=name or None
+    )
+    rq_worker.work(with_scheduler=True, burst=burst)
+
+
+@click.command()
+@click.option("--tick", default=10.0, show_default=True, help="Seconds between checks.")
+@click.option("--once", is_flag=True, help="Enqueue what is due now, then exit.")
+@pass_hub
+def scheduler(hub: HubContext, tick: float, once: bool) -> None:
+    """Enqueue due syncs and the nightly reconciliation (safe to run twice: no double enqueue)."""
+    from hub.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_scheduler(hub.migrated_engine(), redis_connection(hub.settings), tick=tick, once=once)
+
+
+__all__ = ["scheduler", "worker"]

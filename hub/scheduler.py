@@ -1,0 +1,94 @@
+"""``hubctl scheduler``: enqueue due syncs and the nightly reconciliation, exactly once per slot.
+
+Time is cut into slots per frequency (``15m`` → one slot every 900 s since the epoch). For each due
+slot the scheduler first *claims* it in Redis (``SET key NX``); only the claim's winner enqueues,
+and the enqueued job ids are deterministic, so any number of schedulers running at once enqueue
+each piece of work once. ``realtime`` connections get changes from webhooks and a safety poll
+every 5 minutes; ``manual`` ones only sync when asked ("Sync Now").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime
+
+from redis import Redis
+from sqlalchemy import Engine, select
+
+from hub.models import Connection, utcnow
+from hub.queueing import enqueue_job, enqueue_sync, safe_job_id
+
+log = logging.getLogger("hub.scheduler")
+
+#: Seconds between syncs per frequency.
+INTERVALS: dict[str, int] = {"realtime": 300, "15m": 900, "30m": 1800, "60m": 3600}
+#: Hour (UTC) from which the nightly reconciliation of open invoices is due (``HUB_RECONCILE_HOUR``).
+DEFAULT_RECONCILE_HOUR = 2
+
+
+def reconcile_hour() -> int:
+    return int(os.environ.get("HUB_RECONCILE_HOUR") or DEFAULT_RECONCILE_HOUR)
+
+
+def _claim(redis: Redis, key: str, ttl: int) -> bool:
+    return bool(redis.set(key, "1", nx=True, ex=ttl))
+
+
+def enqueue_due(engine: Engine, redis: Redis, now: datetime | None = None) -> list[str]:
+    """Enqueue every sync and reconciliation due at ``now``; return the job ids this call enqueued."""
+    from hub import jobs
+
+    now = now or utcnow()
+    epoch = int(now.timestamp())
+    table = Connection.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(table.c.id, table.c.frequency).order_by(table.c.id)))
+    enqueued: list[str] = []
+    for connection_id, frequency in rows:
+        interval = INTERVALS.get(frequency)
+        if interval is None:
+            continue  # manual
+        slot = epoch // interval
+        if _claim(redis, f"hub:sched:sync:{connection_id}:{interval}:{slot}", interval * 2):
+            enqueued.append(enqueue_sync(connection_id, trigger="schedule", redis=redis))
+        if now.hour >= reconcile_hour():
+            day = now.strftime("%Y%m%d")
+            if _claim(redis, f"hub:sched:reconcile:{connection_id}:{day}", 2 * 86400):
+                enqueued.append(
+                    enqueue_job(
+                        jobs.reconcile_open_invoices_job,
+                        connection_id,
+                        job_id=safe_job_id("reconcile", connection_id, day),
+                        redis=redis,
+                        timeout=6 * 3600,
+                    )
+                )
+    return enqueued
+
+
+def run_scheduler(
+    engine: Engine,
+    redis: Redis,
+    *,
+    tick: float = 10.0,
+    once: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """Check for due work every ``tick`` seconds until ``stop`` is set (or once)."""
+    stop = stop or threading.Event()
+    while True:
+        try:
+            ids = enqueue_due(engine, redis)
+            if ids:
+                log.info("enqueued %s", ", ".join(ids))
+        except Exception:
+            if once:
+                raise
+            log.exception("scheduler tick failed; trying again")
+        if once or stop.wait(tick):
+            return
+
+
+__all__ = ["DEFAULT_RECONCILE_HOUR", "INTERVALS", "enqueue_due", "run_scheduler"]
