@@ -119,6 +119,8 @@ class AdminApi:
             "create_invoice": self._create_invoice,
             "record_payment": self._record_payment,
             "void_invoice": self._void_invoice,
+            "approve_invoice": self._approve_invoice,
+            "apply_credit_memo": self._apply_credit_memo,
             "delete_record": self._delete_record,
         }
 
@@ -280,6 +282,24 @@ class AdminApi:
         invoice_id = str(_need(body, "id"))
         self.store.void_invoice(invoice_id)
         return {"id": invoice_id}
+
+    def _approve_invoice(self, body: dict[str, Any]) -> dict[str, str]:
+        invoice_id = str(_need(body, "id"))
+        self.store.approve_invoice(invoice_id)
+        return {"id": invoice_id}
+
+    def _apply_credit_memo(self, body: dict[str, Any]) -> dict[str, str]:
+        memo_id = str(_need(body, "id"))
+        applications = body.get("applications")
+        if applications is not None and not isinstance(applications, dict):
+            raise AdminError("'applications' must be an object {invoice id: amount}")
+        self.store.apply_credit_memo(
+            memo_id,
+            {str(k): _decimal(v, f"applications[{k}]") for k, v in applications.items()}
+            if applications is not None
+            else None,
+        )
+        return {"id": memo_id}
 
     def _delete_record(self, body: dict[str, Any]) -> dict[str, str]:
         record_id = str(_need(body, "id"))

@@ -89,6 +89,38 @@ def void_invoice(data: str, url: str | None, admin_token: str | None, invoice_id
     )
 
 
+@click.command("approve-invoice", help="Approve a pending-approval invoice.")
+@connection_options
+@click.argument("invoice_id")
+def approve_invoice(data: str, url: str | None, admin_token: str | None, invoice_id: str) -> None:
+    emit(
+        admin_client(data, url, admin_token).call(
+            "POST", "mutations/approve_invoice", {"id": invoice_id}
+        )
+    )
+
+
+@click.command(
+    "apply-credit-memo",
+    help="Apply a credit memo to invoices with --apply INVOICE=AMOUNT (default: oldest first).",
+)
+@connection_options
+@click.argument("credit_memo_id")
+@click.option("--apply", "applications", multiple=True, help="INVOICE_ID=AMOUNT")
+def apply_credit_memo(
+    data: str,
+    url: str | None,
+    admin_token: str | None,
+    credit_memo_id: str,
+    applications: Sequence[str],
+) -> None:
+    body = {
+        "id": credit_memo_id,
+        "applications": pairs(applications, "--apply") if applications else None,
+    }
+    emit(admin_client(data, url, admin_token).call("POST", "mutations/apply_credit_memo", body))
+
+
 @click.command("update-customer", help="Edit a customer: --set field=value (SuiteQL column names).")
 @connection_options
 @click.argument("customer_id")
@@ -262,6 +294,8 @@ COMMANDS = (
     create_invoice,
     record_payment,
     void_invoice,
+    approve_invoice,
+    apply_credit_memo,
     update_customer,
     update_contact,
     delete_record,

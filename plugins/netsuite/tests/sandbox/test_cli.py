@@ -228,3 +228,33 @@ def test_credential_commands(served: tuple[Path, dict[str, Any]]) -> None:
         timeout=30,
     )
     assert response.status_code == 200 and response.json()["expires_in"] == 3600
+
+
+def test_approve_invoice_and_apply_credit_memo_commands(
+    served: tuple[Path, dict[str, Any]],
+) -> None:
+    data, info = served
+    runner = CliRunner()
+    customer = _first_customer(info)
+    created = runner.invoke(
+        netsuite_sandbox,
+        ["create-invoice", "--data", str(data), "--customer", customer, "--amount", "42.00",
+         "--pending-approval"],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    invoice_id = json.loads(created.output)["id"]
+    approved = runner.invoke(netsuite_sandbox, ["approve-invoice", "--data", str(data), invoice_id])
+    assert approved.exit_code == 0, approved.output
+    assert json.loads(approved.output) == {"id": invoice_id}
+    again = runner.invoke(netsuite_sandbox, ["approve-invoice", "--data", str(data), invoice_id])
+    assert again.exit_code != 0 and "not pending approval" in again.output
+    # an invoice is not a credit memo: the sandbox answers 404 and the command says so
+    refused = runner.invoke(
+        netsuite_sandbox,
+        ["apply-credit-memo", "--data", str(data), invoice_id, "--apply", f"{invoice_id}=1.00"],
+    )
+    assert refused.exit_code != 0 and "sandbox refused" in refused.output
+    malformed = runner.invoke(
+        netsuite_sandbox, ["apply-credit-memo", "--data", str(data), "1", "--apply", "oops"]
+    )
+    assert malformed.exit_code != 0

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -246,3 +247,58 @@ def test_oauth2_client_registration_over_admin(make_sandbox: Any) -> None:
         admin(sandbox, "POST", "oauth2/clients/revoke", {"certificate_id": "cert-1"}).status_code
         == 404
     )
+
+
+def test_approve_and_apply_credit_memo_over_admin(make_sandbox: Any, receiver: Receiver) -> None:
+    sandbox = make_sandbox(webhook_url=receiver.url)
+    customer = suiteql_items(sandbox, "SELECT id FROM customer ORDER BY id")[0]["id"]
+    pending = admin(
+        sandbox,
+        "POST",
+        "mutations/create_invoice",
+        {"customer_id": customer, "lines": [{"amount": "80.00"}], "approved": False},
+    ).json()["id"]
+    approved = admin(sandbox, "POST", "mutations/approve_invoice", {"id": pending})
+    assert approved.status_code == 200 and approved.json() == {"id": pending}
+    [row] = suiteql_items(sandbox, f"SELECT status, posting FROM transaction WHERE id = {pending}")
+    assert row == {"links": [], "status": "A", "posting": "T"}
+    again = admin(sandbox, "POST", "mutations/approve_invoice", {"id": pending})
+    assert again.status_code == 400 and again.json()["code"] == "USER_ERROR"
+
+    [memo] = suiteql_items(
+        sandbox,
+        "SELECT id, entity, foreignpaymentamountunused AS u FROM transaction "
+        "WHERE type = 'CustCred' AND status = 'A' ORDER BY id FETCH FIRST 1 ROWS ONLY",
+    )
+    [invoice] = suiteql_items(
+        sandbox,
+        "SELECT id, foreignamountunpaid AS u FROM transaction WHERE type = 'CustInvc' "
+        f"AND status = 'A' AND entity = {memo['entity']} ORDER BY duedate, id "
+        "FETCH FIRST 1 ROWS ONLY",
+    )
+    applied = admin(
+        sandbox,
+        "POST",
+        "mutations/apply_credit_memo",
+        {"id": memo["id"], "applications": {invoice["id"]: "1.25"}},
+    )
+    assert applied.status_code == 200, applied.text
+    [link] = suiteql_items(
+        sandbox,
+        "SELECT nexttype, foreignamount FROM NextTransactionLineLink "
+        f"WHERE previousdoc = {invoice['id']} AND nextdoc = {memo['id']} AND foreignamount = 1.25",
+    )
+    assert link["nexttype"] == "CustCred"
+    [after] = suiteql_items(
+        sandbox, f"SELECT foreignpaymentamountunused AS u FROM transaction WHERE id = {memo['id']}"
+    )
+    assert Decimal(after["u"]) == Decimal(memo["u"]) - Decimal("1.25")
+    bad = admin(
+        sandbox, "POST", "mutations/apply_credit_memo", {"id": memo["id"], "applications": [1]}
+    )
+    assert bad.status_code == 400
+    missing = admin(sandbox, "POST", "mutations/apply_credit_memo", {"id": "999999"})
+    assert missing.status_code == 404
+    events = [json.loads(body) for _, body in receiver.calls]
+    assert {"type": "invoice", "id": pending, "event": "edit"}.items() <= events[1].items()
+    assert {"type": "creditmemo", "id": memo["id"], "event": "edit"}.items() <= events[-1].items()
