@@ -40,7 +40,10 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "hub"
 """The entry-point group third-party plugins register in (contract)."""
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("hub.default_plugins.transforms",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "hub.default_plugins.transforms",
+    "hub.default_plugins.collections",
+)
 """Modules shipped with the core and registered like any plugin (dogfooding the hooks)."""
 
 T = TypeVar("T")
@@ -247,6 +250,14 @@ class PluginHost:
         """Registered mapping transforms by name."""
         return dict(self.registry.transforms)
 
+    def register_admin_views(self, admin: Any, app: Any) -> None:
+        """Let every plugin add its admin views to ``admin`` (a Flask-Admin ``Admin``) and ``app``.
+
+        Each plugin is called in isolation: one raising is reported and the others still run.
+        """
+        self.load()
+        self._call_each("register_admin_views", lambda _plugin: {"admin": admin, "app": app})
+
     def default_mapping(self, connector: str, object_type: str) -> dict[str, Any] | None:
         """The default mapping document of (connector, object type), or ``None``."""
         found = self.registry.default_mappings.get((connector, object_type))
@@ -318,43 +329,27 @@ class _Registry:
                 )
             table[key] = entry
 
-        def connector_register(plugin: str) -> dict[str, Any]:
-            def register(connector_class: type[Connector]) -> None:
-                if not (
-                    isinstance(connector_class, type) and issubclass(connector_class, Connector)
-                ):
-                    raise PluginError(
-                        plugin, f"{connector_class!r} is not a hub.Connector subclass"
-                    )
-                name = getattr(connector_class, "name", None)
-                if not isinstance(name, str) or not name:
-                    raise PluginError(plugin, f"{connector_class.__name__} has no `name`")
-                validate_config_schema(connector_class.config_schema, owner=name)
-                claim(
-                    self.connectors,
-                    name,
-                    "connector",
-                    Registered(name, connector_class, plugin, connector_class.title),
-                )
+        def class_register(
+            base: type[Any], table: dict[Any, Registered[Any]], label: str
+        ) -> Callable[[str], dict[str, Any]]:
+            """A register callback for plugin classes: subclasses of ``base`` with a ``name``."""
 
-            return {"register": _guarded(host, plugin, register)}
+            def for_plugin(plugin: str) -> dict[str, Any]:
+                def register(cls: type[Any]) -> None:
+                    if not (isinstance(cls, type) and issubclass(cls, base)):
+                        raise PluginError(plugin, f"{cls!r} is not a hub.{base.__name__} subclass")
+                    name = getattr(cls, "name", None)
+                    if not isinstance(name, str) or not name:
+                        raise PluginError(plugin, f"{cls.__name__} has no `name`")
+                    validate_config_schema(cls.config_schema, owner=name)
+                    claim(table, name, label, Registered(name, cls, plugin, cls.title))
 
-        def notifier_register(plugin: str) -> dict[str, Any]:
-            def register(notifier_class: type[Notifier]) -> None:
-                if not (isinstance(notifier_class, type) and issubclass(notifier_class, Notifier)):
-                    raise PluginError(plugin, f"{notifier_class!r} is not a hub.Notifier subclass")
-                name = getattr(notifier_class, "name", None)
-                if not isinstance(name, str) or not name:
-                    raise PluginError(plugin, f"{notifier_class.__name__} has no `name`")
-                validate_config_schema(notifier_class.config_schema, owner=name)
-                claim(
-                    self.notifiers,
-                    name,
-                    "notifier",
-                    Registered(name, notifier_class, plugin, notifier_class.title),
-                )
+                return {"register": _guarded(host, plugin, register)}
 
-            return {"register": _guarded(host, plugin, register)}
+            return for_plugin
+
+        connector_register = class_register(Connector, self.connectors, "connector")
+        notifier_register = class_register(Notifier, self.notifiers, "notifier")
 
         def transform_register(plugin: str) -> dict[str, Any]:
             def register(

@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub import hookimpl
-from hub.hookspecs import RegisterDefaultMapping
+from hub.hookspecs import RegisterConnector, RegisterDefaultMapping
 
 if TYPE_CHECKING:
     import click
 
 CONNECTOR_NAME = "netsuite"
+
+
+@hookimpl
+def register_connectors(register: RegisterConnector) -> None:
+    """The NetSuite connector (SuiteQL over REST, TBA or OAuth 2.0 M2M)."""
+    from hub_netsuite.connector import NetSuiteConnector
+
+    register(NetSuiteConnector)
 
 
 @hookimpl

@@ -1,0 +1,212 @@
+"""SuiteQL text for every stream: explicit columns, keyset on id, dates through TO_CHAR.
+
+The columns are exactly the raw shape the default mappings expect
+(``hub_netsuite/mappings/README.md``). Dates and datetimes are rendered with ``TO_CHAR`` so they
+never depend on the user's date-format preference; they are wall-clock times in the account's
+time zone, compared with ``TO_TIMESTAMP`` in that same zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+DATETIME_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+#: Extra column on every stream row: the server's clock when the page was read.
+SERVER_NOW = "hub_server_now"
+
+
+def _datetime(column: str, alias: str) -> str:
+    return f"TO_CHAR({column}, '{DATETIME_FORMAT}') AS {alias}"
+
+
+def _date(column: str, alias: str) -> str:
+    return f"TO_CHAR({column}, 'YYYY-MM-DD') AS {alias}"
+
+
+def since(column: str) -> str:
+    """``column >= TO_TIMESTAMP(?, ...)``: the incremental filter (one parameter)."""
+    return f"{column} >= TO_TIMESTAMP(?, '{DATETIME_FORMAT}')"
+
+
+@dataclass(frozen=True)
+class StreamQuery:
+    """How one canonical object is selected.
+
+    :param alias: table alias used in the columns.
+    :param source: ``FROM`` and ``JOIN`` clauses.
+    :param columns: the selected columns (already aliased to the mapping's raw names).
+    :param filters: conditions every row must meet (e.g. the transaction type).
+    :param link_column: for transactions, the ``NextTransactionLineLink`` column holding this
+        record's id, so rows whose applications changed are re-read even when their header's
+        ``lastmodifieddate`` did not move.
+    :param deleted_type: the ``deletedrecord.recordtype`` of this object.
+    """
+
+    alias: str
+    source: str
+    columns: tuple[str, ...]
+    filters: tuple[str, ...]
+    link_column: str | None
+    deleted_type: str
+
+    @property
+    def id_column(self) -> str:
+        return f"{self.alias}.id"
+
+    @property
+    def modified_column(self) -> str:
+        return f"{self.alias}.lastmodifieddate"
+
+    def select(self, conditions: Sequence[str], custom_fields: Iterable[str] = ()) -> str:
+        """The full SELECT, ordered by id (keyset paging)."""
+        extra = tuple(f"{self.alias}.{name}" for name in custom_fields)
+        columns = ", ".join(
+            (*self.columns, *extra, f"TO_CHAR(SYSDATE, '{DATETIME_FORMAT}') AS {SERVER_NOW}")
+        )
+        where = " AND ".join((*self.filters, *conditions)) or "1 = 1"
+        return f"SELECT {columns} FROM {self.source} WHERE {where} ORDER BY {self.id_column}"
+
+    def changed_since(self) -> tuple[str, int]:
+        """The incremental condition and how many ``since`` parameters it takes."""
+        header = since(self.modified_column)
+        if self.link_column is None:
+            return header, 1
+        links = (
+            f"{self.id_column} IN (SELECT l.{self.link_column} FROM NextTransactionLineLink l "
+            f"WHERE {since('l.lastmodifieddate')})"
+        )
+        return f"({header} OR {links})", 2
+
+
+CUSTOMER = StreamQuery(
+    alias="c",
+    source="customer c LEFT JOIN currency cur ON cur.id = c.currency",
+    columns=(
+        "c.id",
+        "c.entityid",
+        "c.companyname",
+        "c.firstname",
+        "c.lastname",
+        "c.email",
+        "c.phone",
+        "c.altphone",
+        "BUILTIN.DF(c.terms) AS termsname",
+        "c.creditlimit",
+        "c.currency",
+        "cur.symbol AS currency_code",
+        "c.isinactive",
+        _datetime("c.lastmodifieddate", "lastmodified"),
+    ),
+    filters=(),
+    link_column=None,
+    deleted_type="customer",
+)
+
+CONTACT = StreamQuery(
+    alias="ct",
+    source="contact ct",
+    columns=(
+        "ct.id",
+        "ct.company",
+        "ct.firstname",
+        "ct.lastname",
+        "ct.email",
+        "ct.phone",
+        "ct.title",
+        "CASE WHEN ct.contactrole = -10 THEN 'T' ELSE 'F' END AS isprimary",
+        "ct.isinactive",
+        _datetime("ct.lastmodifieddate", "lastmodified"),
+    ),
+    filters=(),
+    link_column=None,
+    deleted_type="contact",
+)
+
+INVOICE = StreamQuery(
+    alias="t",
+    source="transaction t LEFT JOIN currency cur ON cur.id = t.currency",
+    columns=(
+        "t.id",
+        "t.tranid",
+        "t.entity",
+        _date("t.trandate", "trandate"),
+        _date("t.duedate", "duedate"),
+        "t.currency",
+        "cur.symbol AS currency_code",
+        "t.exchangerate",
+        "t.foreigntotal",
+        "t.foreignamountunpaid",
+        "t.status",
+        "t.voided",
+        "BUILTIN.DF(t.terms) AS termsname",
+        "t.memo",
+        "t.otherrefnum",
+        _datetime("t.lastmodifieddate", "lastmodified"),
+    ),
+    filters=("t.type = 'CustInvc'",),
+    link_column="previousdoc",
+    deleted_type="invoice",
+)
+
+PAYMENT = StreamQuery(
+    alias="t",
+    source="transaction t LEFT JOIN currency cur ON cur.id = t.currency",
+    columns=(
+        "t.id",
+        "t.tranid",
+        "t.entity",
+        _date("t.trandate", "trandate"),
+        "t.currency",
+        "cur.symbol AS currency_code",
+        "t.foreigntotal",
+        "BUILTIN.DF(t.paymentmethod) AS paymentmethodname",
+        "t.foreignpaymentamountunused",
+        "t.memo",
+        _datetime("t.lastmodifieddate", "lastmodified"),
+    ),
+    filters=("t.type = 'CustPymt'",),
+    link_column="nextdoc",
+    deleted_type="customerpayment",
+)
+
+QUERIES: dict[str, StreamQuery] = {
+    "customer": CUSTOMER,
+    "contact": CONTACT,
+    "invoice": INVOICE,
+    "payment": PAYMENT,
+}
+
+
+def id_list(ids: Iterable[str]) -> str:
+    """A literal ``IN`` list of internal ids (digits only, so nothing can be injected)."""
+    return ", ".join(str(int(i)) for i in ids)
+
+
+def invoice_lines(ids: Sequence[str], custom_fields: Iterable[str] = ()) -> str:
+    """Item lines of the given invoices, with the sign the customer sees."""
+    extra = "".join(f", tl.{name}" for name in custom_fields)
+    return (
+        "SELECT tl.transaction AS invoiceid, tl.id, tl.linesequencenumber, tl.item, "
+        "BUILTIN.DF(tl.item) AS itemname, tl.memo, -tl.quantity AS quantity, tl.rate, "
+        f"-tl.foreignamount AS amount{extra} FROM transactionline tl "
+        f"WHERE tl.mainline = 'F' AND tl.taxline = 'F' AND tl.transaction IN ({id_list(ids)}) "
+        "ORDER BY tl.transaction, tl.linesequencenumber, tl.id"
+    )
+
+
+def payment_applications(ids: Sequence[str]) -> str:
+    """Invoice applications of the given payments, queried flat on the link table."""
+    return (
+        "SELECT l.nextdoc AS paymentid, l.previousdoc AS invoiceid, l.foreignamount AS applied "
+        "FROM NextTransactionLineLink l WHERE l.previoustype = 'CustInvc' "
+        f"AND l.nextdoc IN ({id_list(ids)}) ORDER BY l.nextdoc, l.previousdoc, l.nextline"
+    )
+
+
+def deletions(record_type: str) -> str:
+    """Ids of ``record_type`` records deleted since a time (one ``since`` parameter)."""
+    return (
+        f"SELECT d.recordid, {_datetime('d.deleteddate', 'deleted')} FROM deletedrecord d "
+        f"WHERE d.recordtype = '{record_type}' AND {since('d.deleteddate')} ORDER BY d.recordid"
+    )
