@@ -11,7 +11,7 @@ EDITABLES := -e ".[dev]" -e "plugins/netsuite[test]" -e "plugins/email_reminders
 SOURCES := hub plugins/netsuite/hub_netsuite plugins/email_reminders/hub_email_reminders \
            plugins/sms_reminders/hub_sms_reminders
 
-.PHONY: run test install services lint typecheck pytest bench clean
+.PHONY: run test install services browser lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml plugins/*/pyproject.toml tests/example_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ install: $(STAMP)
 services:
 	bash scripts/services.sh
 
+browser:
+	bash scripts/browser.sh
+
 run: install services
 	$(BIN)/hubctl init
 	$(BIN)/hubctl plugins
@@ -35,7 +38,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy $(SOURCES)
 
-pytest: install services
+pytest: install services browser
 	HUB_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -111,6 +111,23 @@ def register_commands(cli: click.Group) -> None:
     """
 
 
+# --- web admin --------------------------------------------------------------------------------
+
+
+@hookspec
+def register_admin_views(admin: Any, app: Any) -> None:
+    """Add pages to the web admin.
+
+    :param admin: the :class:`flask_admin.Admin` of the app; call ``admin.add_view(view)``.
+        Views are admin-only unless their class sets ``roles = ("admin", "collector")``; every
+        route still requires a logged-in user (the app-wide guard applies to plugin views too).
+    :param app: the :class:`flask.Flask` app, e.g. to register a blueprint (its routes are
+        guarded the same way; webhook receivers belong under the core's signed ``/webhooks``).
+
+    Called once per app, when it is created; one plugin raising does not stop the others.
+    """
+
+
 # --- lifecycle events -------------------------------------------------------------------------
 
 

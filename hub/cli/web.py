@@ -1,0 +1,199 @@
+"""``hubctl web``, ``hubctl users ...`` and ``hubctl demo``."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlmodel import Session, select
+
+from hub.cli.context import HubContext, pass_hub
+from hub.errors import ConfigError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=5000, show_default=True, type=int)
+@pass_hub
+def web(hub: HubContext, host: str, port: int) -> None:
+    """Run the web admin (Flask's threaded server; put a WSGI server in front in production)."""
+    hub.migrated_engine()
+    from hub.web import create_app
+
+    app = create_app()
+    click.echo(f"Collections Hub admin on http://{host}:{port}/admin/", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.group()
+def users() -> None:
+    """Manage the people who can log in to the web admin."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "collector"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@pass_hub
+def users_add(hub: HubContext, email: str, role: str, password_stdin: bool) -> None:
+    """Add a user; the password is prompted for (or read from stdin)."""
+    from hub.web.auth import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with Session(hub.migrated_engine()) as session:
+        try:
+            user = create_user(session, email, password, role)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        session.commit()
+        click.echo(f"added {user.email} ({user.role})")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@pass_hub
+def users_list(hub: HubContext, as_json: bool) -> None:
+    """List users: email, role, active."""
+    from hub.web.models import User
+
+    with Session(hub.migrated_engine()) as session:
+        rows = list(session.exec(select(User).order_by(User.email)))
+    data = [{"email": u.email, "role": u.role, "active": u.active} for u in rows]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for item in data:
+        flag = "" if item["active"] else " (inactive)"
+        click.echo(f"{item['email']:<40} {item['role']}{flag}")
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _read_json_object(stream: Any) -> dict[str, Any]:
+    """Read lines until they form one JSON object (the sandbox prints its info that way)."""
+    lines: list[str] = []
+    while True:
+        line = stream.readline()
+        if not line:
+            raise ConfigError("the NetSuite sandbox exited before printing its address")
+        lines.append(line)
+        try:
+            parsed: dict[str, Any] = json.loads("".join(lines))
+            return parsed
+        except ValueError:
+            continue
+
+
+@click.command()
+@click.option("--port", default=5000, show_default=True, type=int, help="web admin port")
+@click.option("--customers", default=30, show_default=True, type=int)
+@click.option("--invoices", default=120, show_default=True, type=int)
+@pass_hub
+def demo(hub: HubContext, port: int, customers: int, invoices: int) -> None:
+    """Everything on embedded defaults: NetSuite sandbox, a connection to it, an initial sync,
+    a worker with its scheduler, a local mail sink and the web admin."""
+    from hub.db import make_engine, migrate
+    from hub.web.auth import create_user
+    from hub.web.models import User
+
+    settings = hub.settings
+    settings.ensure_instance()
+    env = dict(os.environ)
+    env.setdefault("HUB_INSTANCE_PATH", str(settings.instance_path))
+    if settings.generate_key_file():
+        click.echo(f"generated a secret key in {settings.instance_path}", err=True)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    password = secrets.token_urlsafe(12)
+    email = "admin@demo.local"
+    with Session(engine) as session:
+        existing = session.exec(select(User).where(User.email == email)).first()
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        create_user(session, email, password, "admin")
+        session.commit()
+
+    processes: list[subprocess.Popen[Any]] = []
+    hubctl = [sys.executable, "-m", "hub.cli"]
+    try:
+        mail_port = free_port()
+        mail_dir = Path(settings.instance_path) / "mail"
+        env["HUB_MAIL_SINK"] = str(mail_dir)
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "hub.web.mailsink", str(mail_port), str(mail_dir)], env=env
+            )
+        )
+        click.echo(f"mail sink: smtp://127.0.0.1:{mail_port} (messages in the admin)", err=True)
+        sandbox = subprocess.Popen(
+            [
+                *hubctl,
+                "netsuite-sandbox",
+                "serve",
+                "--port",
+                "0",
+                "--customers",
+                str(customers),
+                "--invoices",
+                str(invoices),
+                "--data",
+                str(Path(settings.instance_path) / "netsuite-sandbox.sqlite3"),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(sandbox)
+        info = _read_json_object(sandbox.stdout)
+        click.echo(f"NetSuite sandbox {info['account_id']} on {info['base_url']}", err=True)
+        service = hub.connections()
+        names = {c.name for c in service.list()}
+        if "netsuite-demo" not in names:
+            service.add(
+                "netsuite-demo", "netsuite", {**info["connection_config"], "frequency": "15m"}
+            )
+        result = service.test("netsuite-demo")
+        click.echo(f"connection test: {'active' if result.ok else result.message}", err=True)
+        subprocess.run([*hubctl, "sync", "netsuite-demo"], env=env, check=False)
+        processes.append(subprocess.Popen([*hubctl, "worker"], env=env))
+        processes.append(subprocess.Popen([*hubctl, "scheduler"], env=env))
+        processes.append(subprocess.Popen([*hubctl, "web", "--port", str(port)], env=env))
+        time.sleep(1.0)
+        click.echo("")
+        click.echo(f"  Collections Hub demo: http://127.0.0.1:{port}/admin/")
+        click.echo(f"  log in as {email} with password {password}")
+        click.echo("  Ctrl-C stops everything.")
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+__all__ = ["demo", "users", "web"]

@@ -1,0 +1,165 @@
+"""The admin in a real browser (Playwright + Debian's chromium): log in, connect, test, sync
+through a real RQ worker, break and fix a mapping, RQ dashboard, collector limits, screenshots."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import Engine
+from sqlmodel import Session
+from webhelpers import PASSWORD, make_exports
+from werkzeug.serving import make_server
+
+from conftest import SECRET_KEY, build_app
+from hub.plugins import PluginHost
+from hub.web.auth import create_user
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+REDIS_URL = "redis://127.0.0.1:6379/11"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="run scripts/browser.sh")
+
+
+@pytest.fixture
+def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> Iterator[str]:
+    Redis.from_url(REDIS_URL).flushdb()
+    with Session(sqlite_engine) as session:
+        create_user(session, "admin@example.test", PASSWORD, "admin")
+        create_user(session, "clerk@example.test", PASSWORD, "collector")
+        session.commit()
+    database_url = sqlite_engine.url.render_as_string(hide_password=False)
+    app = build_app(sqlite_engine, REDIS_URL=REDIS_URL)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "HUB_SECRET_KEY": SECRET_KEY,
+        "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    hubctl = shutil.which("hubctl", path=str(Path(sys.executable).parent))
+    assert hubctl
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen([hubctl, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+        log.close()
+        http.shutdown()
+        Redis.from_url(REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/admin/")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#current-user")
+
+
+def test_admin_tour_in_the_browser(server: str, browser: Any, tmp_path: Path) -> None:
+    folder = make_exports(tmp_path / "exports")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    log_in(page, server, "admin@example.test")
+
+    # Add a connection.
+    page.goto(f"{server}/admin/connections/")
+    page.select_option("#plugin", "example_csv")
+    page.click("button:text-is('Connect')")
+    page.fill("#name", "csv-demo")
+    page.fill("#cfg_folder", str(folder))
+    page.select_option("#frequency", "manual")
+    page.screenshot(path=str(SCREENSHOTS / "connection-form.png"))
+    page.click("#save-connection")
+    assert page.locator("[data-status=never_tested]").first.is_visible()
+
+    # Test Connection -> Active.
+    page.click("text=Test Connection")
+    page.wait_for_selector("text=Connection works")
+    assert page.locator("h5 [data-status]").get_attribute("data-status") == "active"
+
+    # Sync Now, and watch the live progress until the worker finishes.
+    page.click("button:has-text('Sync Now')")
+    page.wait_for_selector("#sync-progress[data-done='1']", timeout=60_000)
+    status = page.get_attribute("#sync-progress", "data-status")
+    assert status == "succeeded", page.inner_text("#sync-progress")
+    assert "records fetched" in page.inner_text("#sync-progress")
+    page.screenshot(path=str(SCREENSHOTS / "connection.png"))
+
+    # A broken mapping is refused with its JSON path; a valid change previews and saves.
+    page.goto(f"{server}/admin/mappings/?connection=1&object=invoice")
+    document = json.loads(page.input_value("#document"))
+    broken = {**document, "bogus_setting": True}
+    page.fill("#document", json.dumps(broken, indent=2))
+    page.click("#save-mapping")
+    error = page.inner_text("#mapping-error")
+    assert error.startswith("$") and "bogus_setting" in error
+    page.fill("#document", json.dumps(document, indent=2))
+    page.click("#preview-mapping")
+    page.wait_for_selector("#mapping-preview")
+    assert "INV-" in page.inner_text("#mapping-preview")
+    page.screenshot(path=str(SCREENSHOTS / "mapping-editor.png"), full_page=True)
+    page.fill("input[name=comment]", "checked in the browser")
+    page.click("#save-mapping")
+    page.wait_for_selector("text=Saved as version 2")
+
+    # Data and runs.
+    page.goto(f"{server}/admin/invoice/")
+    assert "INV-1" in page.content()
+    page.goto(f"{server}/admin/runs/")
+    assert "succeeded" in page.inner_text("#runs")
+    page.screenshot(path=str(SCREENSHOTS / "sync-runs.png"))
+
+    # RQ dashboard behind the same login.
+    page.goto(f"{server}/admin/rq/")
+    assert "RQ" in page.title() or "Queues" in page.content()
+
+    # The dashboard, with its charts (server-side SVG, no CDN).
+    page.goto(f"{server}/admin/")
+    assert page.locator("[data-currency=EUR] svg").count() == 1
+    assert page.locator("[data-currency=USD] svg").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+
+    # A collector sees customers and invoices, not connections or mappings.
+    clerk = browser.new_page()
+    log_in(clerk, server, "clerk@example.test")
+    assert "Connections" not in clerk.inner_text("nav")
+    assert clerk.goto(f"{server}/admin/connections/").status == 403
+    assert clerk.goto(f"{server}/admin/mappings/").status == 403
+    assert clerk.goto(f"{server}/admin/customer/").status == 200
