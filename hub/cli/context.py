@@ -49,6 +49,12 @@ class HubContext:
             )
         return engine
 
+    def reload_settings(self) -> None:
+        """Read the settings again (e.g. after ``init`` wrote a secret key) and drop cached state."""
+        self.close()
+        self.__dict__.pop("box", None)
+        self.settings = Settings.from_env()
+
     def close(self) -> None:
         """Release database connections opened by this invocation."""
         engine = self.__dict__.pop("engine", None)

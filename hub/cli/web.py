@@ -119,6 +119,8 @@ def demo(hub: HubContext, port: int, customers: int, invoices: int) -> None:
     env.setdefault("HUB_INSTANCE_PATH", str(settings.instance_path))
     if settings.generate_key_file():
         click.echo(f"generated a secret key in {settings.instance_path}", err=True)
+        hub.reload_settings()
+        settings = hub.settings
     engine = make_engine(settings.database_url)
     migrate(engine)
     password = secrets.token_urlsafe(12)
