@@ -19,6 +19,8 @@ from hub.errors import FieldError
 from hub.jsonschemas import CANONICAL_OBJECTS, load_schema
 
 RecordValidator = Callable[[Mapping[str, Any]], list[FieldError]]
+IS_VALID_ATTRIBUTE = "is_valid"
+"""A validator made by :func:`canonical_validator` carries its compiled ``is_valid`` here."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,12 @@ def canonical_validator(object_type: str) -> RecordValidator:
             return []
         return [_to_field_error(e) for e in iter_errors(record)]
 
+    setattr(check, IS_VALID_ATTRIBUTE, is_valid)
     return check
 
 
 __all__ = [
+    "IS_VALID_ATTRIBUTE",
     "FieldInfo",
     "RecordValidator",
     "canonical_fields",

@@ -14,13 +14,26 @@ final) → source (``source`` | ``const`` | ``coalesce`` | ``concat`` | ``collec
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
+from operator import methodcaller
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.errors import ConfigError, FieldError
 from hub.mapping.canonical import FieldInfo
-from hub.mapping.codegen import make_runner
+from hub.mapping.codegen import (
+    INLINE_ATTRIBUTE,
+    KEY_TEST_ATTRIBUTE,
+    NAMED_ROWS,
+    Inline,
+    InlineCollect,
+    InlineItems,
+    KeyTest,
+    Runner,
+    generic_runner,
+    make_runner,
+)
 from hub.mapping.currency import minor_units
 from hub.mapping.fastpaths import MISSING, simple_field
 from hub.mapping.lookups import LookupSource
@@ -39,6 +52,7 @@ from hub.mapping.values import (
     Parser,
     date_parser,
     datetime_parser,
+    parse_string,
     render_date,
     render_datetime,
     render_decimal,
@@ -60,6 +74,8 @@ class Compiler:
     :param transforms: named transforms; ``None`` skips checking transform names (the closures
         are then only fit for validation, not for mapping).
     :param lookups: the source of ``lookup`` answers bound into the closures.
+    :param fast: use the specialised closures and generated runners (same results); ``False``
+        compiles only the plain generic pipeline, the reference the fast paths are tested against.
     """
 
     def __init__(
@@ -67,14 +83,20 @@ class Compiler:
         *,
         transforms: Mapping[str, Callable[..., Any]] | None,
         lookups: LookupSource | None,
+        fast: bool = True,
     ) -> None:
         self.transforms = transforms
         self.lookups = lookups
+        self.fast = fast
         self.errors: list[ConfigError] = []
         self.zone: tzinfo = UTC
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(ConfigError(message, path=path))
+
+    def runner(self, fields: CompiledFields) -> Runner:
+        """The function mapping one level of ``fields``: generated, or the plain loop."""
+        return make_runner(fields) if self.fast else generic_runner(fields)
 
     # --- levels --------------------------------------------------------------------------------
 
@@ -260,29 +282,51 @@ class Compiler:
         if len(self.errors) > errors_before:
             return None
         is_money = kind == "money"
-        key = _single_key(spec.get("source"))
-        if key is not None and cases is None and lookup is None and mapper is None and not steps:
-            fast = simple_field(
-                kind, key, parse, default, nullable, spec.get("format"), self.field_zone(spec)
-            )
-            if fast is not None:
-                return fast, deps, is_money
         render = _RENDERERS.get(kind or "")
         rule = kind or "value"
+        keys = _plain_keys(spec)
+        if self.fast and keys and lookup is None and mapper is None and not steps:
+            fast = simple_field(
+                kind, keys, parse, default, nullable, spec.get("format"), self.field_zone(spec)
+            )
+            if fast is not None and cases is None:
+                return fast, deps, is_money
+            if fast is not None and cases is not None:
+                return _with_cases(fast, cases, is_money, render, rule), deps, is_money
+
+        # The fast build reads a plain-key source and looks text up in a map without calls, and
+        # skips parse_string on text (it returns text unchanged).
+        skip_text = self.fast and parse is parse_string
+        source_key = keys[0] if self.fast and keys and "source" in spec else None
+        map_values: dict[str, Any] | None = getattr(mapper, MAP_VALUES_ATTRIBUTE, None)
 
         def field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
             value: Any = None
+            given: Any = None  # the value before conversion, named in money errors
             if cases is not None:
                 for condition, case_value in cases:
                     if condition(raw):
                         return _final(case_value, ctx)
-            value = get(raw) if get is not None else (acquire(raw, out) if acquire else None)
+            if source_key is not None:
+                value = raw.get(source_key)
+                if value == "":
+                    value = None
+            else:
+                value = get(raw) if get is not None else (acquire(raw, out) if acquire else None)
             if value is not None:
                 if lookup is not None:
                     value = lookup(value)
                 if mapper is not None and value is not None:
-                    value = mapper(value)
-                if parse is not None and value is not None:
+                    if map_values is not None and value.__class__ is str and value in map_values:
+                        value = map_values[value]
+                    else:
+                        value = mapper(value)
+                if (
+                    parse is not None
+                    and value is not None
+                    and not (skip_text and value.__class__ is str)
+                ):
+                    given = value
                     try:
                         value = parse(value)
                     except ValueError as exc:
@@ -298,6 +342,12 @@ class Compiler:
                     raise FieldFailure("required", MISSING)
             if render is None and not is_money:
                 return value
+            if is_money and given is not None and not steps:
+                try:
+                    return render_money(value, minor_units(ctx.root.get("currency")))
+                except ValueError:  # a parsed amount beyond Decimal's precision
+                    message = f"{given!r} is too large to be an amount"
+                    raise FieldFailure(rule, message, given) from None
             return _final(value, ctx)
 
         def _final(value: Any, ctx: Context) -> Any:
@@ -327,8 +377,10 @@ class Compiler:
         if default is not None and not isinstance(default, dict):
             self.error(f"{path}.default", "the default of an object field must be an object")
             return None
-        runner = make_runner(nested) if nested is not None else None
+        runner = self.runner(nested) if nested is not None else None
         label = name
+        starts = methodcaller("startswith", prefixes)
+        fast = self.fast
 
         def field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
             base: Any = raw
@@ -339,7 +391,14 @@ class Compiler:
                 if not isinstance(base, Mapping):
                     raise FieldFailure("object", "expected an object", base)
             result: dict[str, Any] = {}
-            if prefixes:
+            if prefixes and fast:  # the keys are filtered in C; only matches reach Python
+                for key in filter(starts, base):
+                    value = base[key]
+                    if value is not None and value != "":
+                        result[key] = value
+                if strip:
+                    result = {_unprefixed(key, prefixes): value for key, value in result.items()}
+            elif prefixes:
                 result = {
                     key: value
                     for key, value in base.items()
@@ -360,6 +419,8 @@ class Compiler:
                 result = dict(base)
             return result
 
+        if fast and get is None and nested is None and not strip and (prefixes or keys):
+            setattr(field, INLINE_ATTRIBUTE, InlineCollect(prefixes, tuple(keys)))
         return field, deps, uses_money
 
     def _array_field(
@@ -388,8 +449,9 @@ class Compiler:
             )
             if "where" in items:
                 where = self.condition(items["where"], f"{path}.items.where")
-        runner = make_runner(nested) if nested is not None else None
+        runner = self.runner(nested) if nested is not None else None
         label = name
+        names = tuple(f"{label}[{n}]." for n in range(_NAMED_ROWS))
 
         def field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
             rows = get(raw)
@@ -414,11 +476,16 @@ class Compiler:
                     continue
                 if where is not None and not where(row):
                     continue
-                ctx.prefix = f"{saved}{label}[{len(result)}]."
+                n = len(result)
+                ctx.prefix = names[n] if n < _NAMED_ROWS and not saved else f"{saved}{label}[{n}]."
                 result.append(runner(row, ctx, None))
             ctx.prefix = saved
             return result
 
+        key = _single_key(spec["source"])
+        if self.fast and runner is not None and key is not None:
+            hint = InlineItems(key, runner, names, where, getattr(where, KEY_TEST_ATTRIBUTE, None))
+            setattr(field, INLINE_ATTRIBUTE, hint)
         return field, deps, uses_money
 
     # --- building blocks -----------------------------------------------------------------------
@@ -446,6 +513,8 @@ class Compiler:
 
                 return first_path
             parts = self.parts(spec["coalesce"], f"{path}.coalesce", siblings, deps)
+            if self.fast:
+                return _first_present(spec["coalesce"], parts)
 
             def first_present(raw: Mapping[str, Any], out: dict[str, Any]) -> Any:
                 for part in parts:
@@ -540,6 +609,8 @@ class Compiler:
                 return fallback
             raise FieldFailure("map", f"{value!r} is not a mapped value (mapped: {listed})", value)
 
+        if self.fast:  # text is its own key: callers may look it up in the values directly
+            setattr(mapped, MAP_VALUES_ATTRIBUTE, values)
         return mapped
 
     def condition(self, spec: Mapping[str, Any], path: str) -> Condition | None:
@@ -550,6 +621,16 @@ class Compiler:
         get = compile_path(spec["source"])
         test = tests[0]
         expected = spec[test]
+        key = _single_key(spec["source"])
+        if self.fast and key is not None and expected is not None and expected != "":
+            # raw.get(key) differs from get(raw) only for "", which equals no such expected value
+            if test == "equals":
+                fast: Condition = lambda raw: raw.get(key) == expected  # noqa: E731
+            elif test == "not_equals":
+                fast = lambda raw: raw.get(key) != expected  # noqa: E731
+            if test in ("equals", "not_equals"):
+                setattr(fast, KEY_TEST_ATTRIBUTE, KeyTest(key, test == "equals", expected))
+                return fast
         if test == "equals":
             return lambda raw: bool(get(raw) == expected)
         if test == "not_equals":
@@ -589,7 +670,8 @@ class Compiler:
                 else:
                     static[key] = value
             if function is not None:
-                steps.append(_transform(name, function, static, dynamic))
+                make = _fast_transform if self.fast else _transform
+                steps.append(make(name, function, static, dynamic))
         return steps
 
     def _reference(
@@ -721,6 +803,92 @@ def _transform(
     return step
 
 
+def _fast_transform(
+    name: str,
+    function: Callable[..., Any],
+    static: dict[str, Any],
+    dynamic: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], Any]],
+) -> Step:
+    """:func:`_transform` without building a parameter dict when there is nothing to merge."""
+    refs = list(dynamic.items())
+
+    def step(value: Any, raw: Mapping[str, Any], out: dict[str, Any]) -> Any:
+        params = static
+        if refs:
+            params = static.copy()
+            for key, ref in refs:
+                params[key] = ref(raw, out)
+        try:
+            return function(value, **params)
+        except ValueError as exc:
+            raise FieldFailure("transform", f"{name}: {exc}", value) from None
+        except Exception as exc:  # a plugin's bug must reject the record, not stop the batch
+            raise FieldFailure(
+                "transform", f"transform {name!r} failed: {type(exc).__name__}: {exc}", value
+            ) from None
+
+    return step
+
+
+def _first_present(specs: Sequence[Any], parts: list[Acquire]) -> Acquire:
+    """The first present, non-empty part, reading plain-key parts without a call."""
+    keys = [_single_key(spec) for spec in specs]
+    if len(keys) != len(parts):  # a part did not compile (only when validating)
+        keys = [None] * len(parts)
+    plan = list(zip(keys, parts, strict=True))
+
+    def first_present(raw: Mapping[str, Any], out: dict[str, Any]) -> Any:
+        for key, part in plan:
+            value = raw.get(key) if key is not None else part(raw, out)
+            if value is not None and value != "":
+                return value
+        return None
+
+    return first_present
+
+
+def _with_cases(
+    fast: FieldFn,
+    cases: list[tuple[Condition, Any]],
+    is_money: bool,
+    render: Callable[[Any], Any] | None,
+    rule: str,
+) -> FieldFn:
+    """``fast`` behind ``cases`` (a matching case's value is final), as the generic field does."""
+
+    def final(value: Any, ctx: Context) -> Any:
+        try:
+            if is_money:
+                return render_money(value, minor_units(ctx.root.get("currency")))
+            return value if render is None else render(value)
+        except ValueError as exc:
+            raise FieldFailure(rule, str(exc), value) from None
+
+    def cased_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
+        for condition, case_value in cases:
+            if condition(raw):
+                return final(case_value, ctx)
+        return fast(raw, out, ctx)
+
+    hint = getattr(fast, INLINE_ATTRIBUTE, None)
+    if isinstance(hint, Inline) and len(cases) == 1:
+        setattr(cased_field, INLINE_ATTRIBUTE, replace(hint, guard=cases[0][0]))
+    return cased_field
+
+
+def _plain_keys(spec: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The raw keys of a ``source`` that is one plain key, or of a ``coalesce`` of such paths."""
+    if "source" in spec:
+        key = _single_key(spec["source"])
+        return None if key is None else (key,)
+    parts = spec.get("coalesce")
+    if isinstance(parts, list) and parts:
+        keys = [_single_key(part) for part in parts]
+        if all(key is not None for key in keys):
+            return tuple(key for key in keys if key is not None)
+    return None
+
+
 def _single_key(path: Any) -> str | None:
     """The key of a path that is one plain key (``"id"``), else ``None``."""
     if not isinstance(path, str):
@@ -758,6 +926,10 @@ def _mentions_money(specs: Mapping[str, Any]) -> bool:
             return True
     return False
 
+
+_NAMED_ROWS = NAMED_ROWS
+MAP_VALUES_ATTRIBUTE = "hub_map_values"
+"""Error-name prefixes (``lines[3].``) of the first rows of a list are made once."""
 
 _RENDERERS: dict[str, Callable[[Any], Any]] = {
     "decimal": render_decimal,

@@ -53,10 +53,14 @@ def compile_document(
     *,
     transforms: Mapping[str, Callable[..., Any]] | None,
     lookups: LookupSource | None = None,
+    fast: bool = True,
 ) -> tuple[CompiledFields, list[ConfigError]]:
-    """Compile a schema-valid document; return the closures and every semantic problem."""
+    """Compile a schema-valid document; return the closures and every semantic problem.
+
+    :param fast: ``False`` compiles the plain generic pipeline only (see :class:`Compiler`).
+    """
     object_type = document["object"]
-    compiler = Compiler(transforms=transforms, lookups=lookups)
+    compiler = Compiler(transforms=transforms, lookups=lookups, fast=fast)
     fields = compiler.compile_document(
         document, canonical_fields(object_type), required_fields(object_type)
     )

@@ -1,9 +1,11 @@
-"""Specialised closures for the most common field shape: copy one source path with a type.
+"""Specialised closures for the most common field shape: copy one source key with a type.
 
-Most fields of a real mapping are ``{"source": "x"}`` (+ type, format, default). For those the
-generic pipeline's checks for cases, lookups, maps and transforms are pure overhead, so the
-compiler asks :func:`simple_field` for a closure with the conversion inlined. Each must behave
-exactly like the generic pipeline (tests/mapping/test_fastpaths.py compares them).
+Most fields of a real mapping are ``{"source": "x"}`` or ``{"coalesce": ["x", "y"]}`` (+ type,
+format, default). For those the generic pipeline's checks for cases, lookups, maps and transforms
+are pure overhead, so the compiler asks :func:`simple_field` for a closure with the conversion
+inlined. Each closure carries an :class:`~hub.mapping.codegen.Inline` hint so that the generated
+runner can try the common case without calling it. Each must behave exactly like the generic
+pipeline (tests/mapping/test_fastpaths.py and test_differential.py compare them).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from hub.mapping.codegen import INLINE_ATTRIBUTE, Inline
-from hub.mapping.currency import DEFAULT_MINOR_UNITS, MINOR_UNITS, QUANTA, minor_units
+from hub.mapping.codegen import BOOLEAN_TEXT, INLINE_ATTRIBUTE, QUANTUM_BY_CODE, Convert, Inline
+from hub.mapping.currency import DEFAULT_MINOR_UNITS, QUANTA, minor_units
 from hub.mapping.runtime import Context, FieldFailure, FieldFn
 from hub.mapping.values import (
     ISO_DATE,
@@ -30,9 +32,7 @@ from hub.mapping.values import (
     render_money,
 )
 
-_QUANTUM_BY_CODE: dict[Any, Decimal] = {code: QUANTA[n] for code, n in MINOR_UNITS.items()}
 _DEFAULT_QUANTUM = QUANTA[DEFAULT_MINOR_UNITS]
-_BOOLEAN_TEXT = {"T": True, "F": False, "true": True, "false": False}
 MISSING = "no value: the source is missing or empty and there is no default"
 
 Fallback = Callable[[Context], Any]
@@ -53,17 +53,59 @@ def _fallback(default: Any, nullable: bool, finish: Callable[[Any, Context], Any
 
 def simple_field(
     kind: str | None,
-    key: str,
+    keys: tuple[str, ...],
     parse: Parser | None,
     default: Any,
     nullable: bool,
     fmt: str | None,
     zone: tzinfo | None,
 ) -> FieldFn | None:
-    """A fast closure for a single-key ``source`` + ``kind`` (``None`` when there is none).
+    """A fast closure for a ``source`` (one key) or a ``coalesce`` of keys + ``kind`` (``None``
+    when there is none).
 
-    Like :func:`hub.mapping.paths.compile_path`, an empty string counts as missing.
+    Like :func:`hub.mapping.paths.compile_path`, an empty string counts as missing; of several
+    keys the first present one wins.
     """
+    made = _converter(kind, parse, default, nullable, fmt, zone)
+    if made is None:
+        return None
+    convert, hint = made
+    if len(keys) == 1:
+        key = keys[0]
+
+        def one_key_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
+            return convert(raw.get(key), ctx)
+
+        field: FieldFn = one_key_field
+    else:
+
+        def first_key_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
+            value = None
+            for key in keys:
+                value = raw.get(key)
+                if value is not None and value != "":
+                    break
+            return convert(value, ctx)
+
+        field = first_key_field
+    missing_is_none = default is None and nullable
+    setattr(field, INLINE_ATTRIBUTE, Inline(hint[0], keys, convert, *hint[1:], missing_is_none))
+    return field
+
+
+Hint = tuple[str, tzinfo | None, int | None]
+
+
+def _converter(
+    kind: str | None,
+    parse: Parser | None,
+    default: Any,
+    nullable: bool,
+    fmt: str | None,
+    zone: tzinfo | None,
+) -> tuple[Convert, Hint] | None:
+    """``convert(value, ctx)`` for the source value of a ``kind`` field (``None`` or ``""`` when
+    missing), and the inline hint's kind, zone and ISO length."""
     if kind == "string":
 
         def finish_string(value: Any, ctx: Context) -> Any:
@@ -71,8 +113,7 @@ def simple_field(
 
         absent = _fallback(default, nullable, finish_string)
 
-        def string_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_string(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
             if value.__class__ is str:
@@ -82,8 +123,7 @@ def simple_field(
             except ValueError as exc:
                 raise FieldFailure("string", str(exc), value) from None
 
-        setattr(string_field, INLINE_ATTRIBUTE, Inline("string", key))
-        return string_field
+        return convert_string, ("string", None, None)
 
     if kind == "money":
 
@@ -92,11 +132,10 @@ def simple_field(
 
         absent = _fallback(default, nullable, finish_money)
 
-        def money_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_money(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
-            quantum = _QUANTUM_BY_CODE.get(ctx.root.get("currency"), _DEFAULT_QUANTUM)
+            quantum = QUANTUM_BY_CODE.get(ctx.root.get("currency"), _DEFAULT_QUANTUM)
             try:
                 number = Decimal(value) if value.__class__ is str else parse_decimal(value)
                 rounded = number.quantize(quantum, ROUND_HALF_UP)
@@ -106,7 +145,7 @@ def simple_field(
                 raise FieldFailure("money", f"{value!r} is not a finite number", value)
             return str(rounded) if rounded else str(rounded.copy_abs())
 
-        return money_field
+        return convert_money, ("money", None, None)
 
     if kind == "decimal":
 
@@ -115,8 +154,7 @@ def simple_field(
 
         absent = _fallback(default, nullable, finish_decimal)
 
-        def decimal_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_decimal(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
             try:
@@ -124,8 +162,7 @@ def simple_field(
             except ValueError as exc:
                 raise FieldFailure("decimal", str(exc), value) from None
 
-        setattr(decimal_field, INLINE_ATTRIBUTE, Inline("decimal", key))
-        return decimal_field
+        return convert_decimal, ("decimal", None, None)
 
     if kind == "date" and fmt in (None, ISO_DATE):
 
@@ -135,8 +172,7 @@ def simple_field(
         absent = _fallback(default, nullable, finish_date)
         fromisoformat = date.fromisoformat
 
-        def date_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_date(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
             if value.__class__ is str and len(value) == 10 and value[4] == "-" == value[7]:
@@ -150,8 +186,7 @@ def simple_field(
             except ValueError as exc:
                 raise FieldFailure("date", str(exc), value) from None
 
-        setattr(date_field, INLINE_ATTRIBUTE, Inline("date", key))
-        return date_field
+        return convert_date, ("date", None, None)
 
     if kind == "boolean":
 
@@ -160,11 +195,10 @@ def simple_field(
 
         absent = _fallback(default, nullable, finish_boolean)
 
-        def boolean_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_boolean(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
-            known = _BOOLEAN_TEXT.get(value) if value.__class__ is str else None
+            known = BOOLEAN_TEXT.get(value) if value.__class__ is str else None
             if known is not None:
                 return known
             try:
@@ -172,7 +206,7 @@ def simple_field(
             except ValueError as exc:
                 raise FieldFailure("boolean", str(exc), value) from None
 
-        return boolean_field
+        return convert_boolean, ("boolean", None, None)
 
     if kind == "integer":
 
@@ -181,19 +215,18 @@ def simple_field(
 
         absent = _fallback(default, nullable, finish_integer)
 
-        def integer_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_integer(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
-            if value.__class__ is str and value.isdigit():
+            # isdecimal (not isdigit: int() refuses superscripts) accepts what Decimal() accepts
+            if value.__class__ is str and value.isdecimal():
                 return int(value)
             try:
                 return parse_integer(value)
             except ValueError as exc:
                 raise FieldFailure("integer", str(exc), value) from None
 
-        setattr(integer_field, INLINE_ATTRIBUTE, Inline("integer", key))
-        return integer_field
+        return convert_integer, ("integer", None, None)
 
     if kind == "datetime" and parse is not None and zone is not None:
 
@@ -205,8 +238,7 @@ def simple_field(
         iso_any = fmt is None
         fromisoformat = datetime.fromisoformat
 
-        def datetime_field(raw: Mapping[str, Any], out: dict[str, Any], ctx: Context) -> Any:
-            value = raw.get(key)
+        def convert_datetime(value: Any, ctx: Context) -> Any:
             if value is None or value == "":
                 return absent(ctx)
             if value.__class__ is str and (
@@ -223,15 +255,22 @@ def simple_field(
                         offset = moment.utcoffset()
                         moment = moment.replace(tzinfo=None)
                     if offset is not None:
-                        return (moment - offset).isoformat() + "Z"
+                        try:
+                            return (moment - offset).isoformat() + "Z"
+                        except OverflowError:
+                            raise FieldFailure("datetime", _OUT_OF_RANGE, value) from None
             try:
                 return render_datetime(parse(value))
             except ValueError as exc:
                 raise FieldFailure("datetime", str(exc), value) from None
 
-        return datetime_field
+        # the runner's inline case needs a length to test (any-ISO fields use the closure)
+        return convert_datetime, ("datetime" if iso_length else "", zone, iso_length)
 
     return None
+
+
+_OUT_OF_RANGE = "is outside the years 1 to 9999 once converted to UTC"
 
 
 def _money_problem(value: Any) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import FieldError
-from hub.mapping.canonical import RecordValidator, canonical_validator
-from hub.mapping.codegen import make_runner
+from hub.mapping.canonical import IS_VALID_ATTRIBUTE, RecordValidator, canonical_validator
+from hub.mapping.codegen import generic_runner, make_runner
 from hub.mapping.document import compile_document, schema_errors
 from hub.mapping.lookups import LookupSource
 from hub.mapping.runtime import CompiledFields, Context
@@ -59,12 +59,18 @@ class Mapper:
         fields: CompiledFields,
         document: Mapping[str, Any],
         validator: RecordValidator,
+        *,
+        fast: bool = True,
     ) -> None:
         self.object_type = object_type
         self.document = document
         self.fields = fields
-        self._run = make_runner(fields)
+        self._run = make_runner(fields) if fast else generic_runner(fields)
         self._validate = validator
+        # a canonical validator exposes its compiled is_valid: one call for the common case
+        self._is_valid: Callable[[Mapping[str, Any]], bool] | None = getattr(
+            validator, IS_VALID_ATTRIBUTE, None
+        )
 
     @classmethod
     def compile(
@@ -73,23 +79,28 @@ class Mapper:
         *,
         transforms: Mapping[str, Callable[..., Any]] | None = None,
         lookups: LookupSource | None = None,
+        fast: bool = True,
     ) -> Mapper:
         """Validate and compile ``document``; :class:`~hub.errors.ConfigError` on its first problem.
 
         :param transforms: named transforms the document may use (default: the hub's built-ins;
             pass :func:`registered_transforms` to include the plugins').
         :param lookups: answers the document's ``lookup`` steps; without one every lookup misses.
+        :param fast: ``False`` maps with the plain generic pipeline only: the same results,
+            slower; the reference the fast paths are tested against.
         """
         problems = schema_errors(document)
         if problems:
             raise problems[0]
         if transforms is None:
             transforms = builtin_transforms()
-        fields, problems = compile_document(document, transforms=transforms, lookups=lookups)
+        fields, problems = compile_document(
+            document, transforms=transforms, lookups=lookups, fast=fast
+        )
         if problems:
             raise problems[0]
         object_type = document["object"]
-        return cls(object_type, fields, document, canonical_validator(object_type))
+        return cls(object_type, fields, document, canonical_validator(object_type), fast=fast)
 
     def map(self, raw: Mapping[str, Any]) -> MapResult:
         """Map and validate one raw record. Never raises for a bad record: see ``errors``."""
@@ -106,10 +117,12 @@ class Mapper:
             external_id = str(external_id)
         if ctx.errors:
             return MapResult(None, ctx.errors, external_id)
-        errors = self._validate(out)
-        if errors:
-            return MapResult(None, errors, external_id)
-        return MapResult(out, [], external_id)
+        is_valid = self._is_valid
+        if is_valid is None or not is_valid(out):
+            errors = self._validate(out)
+            if errors:
+                return MapResult(None, errors, external_id)
+        return MapResult(out, ctx.errors, external_id)  # ctx.errors is a fresh, empty list
 
     def map_many(self, raws: Iterable[Mapping[str, Any]]) -> list[MapResult]:
         """:meth:`map` each record; one bad record never stops the others."""

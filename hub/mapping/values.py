@@ -188,7 +188,10 @@ def render_datetime(value: Any) -> str:
         raise ValueError(f"expected a date and time with a time zone, got {value!r}")
     offset = value.utcoffset()
     assert offset is not None  # aware
-    return (value.replace(tzinfo=None) - offset).isoformat() + "Z"
+    try:
+        return (value.replace(tzinfo=None) - offset).isoformat() + "Z"
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once converted to UTC") from None
 
 
 __all__ = [

@@ -73,8 +73,12 @@ def test_fast_path_matches_generic_pipeline(kind: str, with_default: bool) -> No
     fast = Mapper.compile(
         invoice_document(timezone="America/Los_Angeles", custom_fields={"fields": {"v": spec}})
     )
-    # a case that never matches forces the generic closure
     generic = Mapper.compile(
+        invoice_document(timezone="America/Los_Angeles", custom_fields={"fields": {"v": spec}}),
+        fast=False,
+    )
+    # a case that never matches: the fast closure behind its cases
+    cased = Mapper.compile(
         invoice_document(
             timezone="America/Los_Angeles",
             custom_fields={"fields": {"v": {**spec, "cases": [{"when": NEVER, "value": default}]}}},
@@ -82,6 +86,7 @@ def test_fast_path_matches_generic_pipeline(kind: str, with_default: bool) -> No
     )
     for value in VALUES:
         assert outcome(fast, value) == outcome(generic, value), (kind, value)
+        assert outcome(cased, value) == outcome(generic, value), (kind, value)
 
 
 def test_generated_runner_is_not_injectable_through_names() -> None:
@@ -90,3 +95,31 @@ def test_generated_runner_is_not_injectable_through_names() -> None:
     record = Mapper.compile(document).map(raw_invoice(**{evil: "value"})).record
     assert record is not None
     assert record["custom_fields"] == {evil: "value"}
+
+
+def test_generated_code_binds_every_document_string_as_a_constant() -> None:
+    evil = "x'\n    raise SystemExit('injected') #\"\\"
+    document = invoice_document(
+        number={"coalesce": [evil + "n", "tranid"]},
+        amount_due={
+            "cases": [{"when": {"source": evil + "c", "equals": evil}, "value": "0"}],
+            "source": "foreignamountunpaid",
+        },
+        lines={
+            "source": evil,
+            "items": {
+                "where": {"source": evil + "w", "not_equals": evil},
+                "fields": {"amount": {"source": "amount"}},
+            },
+        },
+        custom_fields={"collect": {"prefixes": [evil + "p"], "keys": [evil + "k"]}},
+    )
+    mapper = Mapper.compile(document)
+    raw = raw_invoice(**{evil + "c": evil, evil + "p1": "one", evil + "k": "kept"})
+    raw[evil] = [{"amount": "5"}, {"amount": "6", evil + "w": evil}]
+    record = mapper.map(raw).record
+    assert record is not None
+    assert record["number"] == "INV10045"
+    assert record["amount_due"] == "0.00"
+    assert record["lines"] == [{"amount": "5.00"}]
+    assert record["custom_fields"] == {evil + "p1": "one", evil + "k": "kept"}
