@@ -164,6 +164,7 @@ class _Run:
         self.guard = guard
         self.counts: dict[str, dict[str, Any]] = {}
         self.lookups = DbLookup(engine, connection.id, connector.reference_table)
+        self.announce_changes = get_plugin_host().has_listeners("records_changed")
 
     def sync_stream(self, spec: StreamSpec) -> None:
         counts = self.counts.setdefault(spec.object_type, new_counts())
@@ -186,6 +187,7 @@ class _Run:
                     mapped=mapped,
                     deleted=page.deleted,
                     resolve_quarantine=has_quarantine,
+                    want_changes=self.announce_changes,
                 )
                 has_quarantine = has_quarantine or outcome.quarantined > 0
                 save_state(conn, self.connection_id, spec.name, page.state)

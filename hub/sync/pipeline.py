@@ -61,14 +61,18 @@ def store_page(
     mapped: MappedPage,
     deleted: Sequence[str] = (),
     resolve_quarantine: bool = True,
+    want_changes: bool = True,
 ) -> PageOutcome:
     """Write a mapped page inside the caller's transaction (the caller also saves the state).
 
     :param resolve_quarantine: close open quarantine rows of records stored now (skip it when the
         connection is known to have none for this object, to save a query).
+    :param want_changes: collect :class:`RecordChange` objects (skip when nobody listens).
     """
     outcome = PageOutcome()
-    upserted = upsert_records(conn, connection_id, object_type, mapped.good)
+    upserted = upsert_records(
+        conn, connection_id, object_type, mapped.good, want_changes=want_changes
+    )
     outcome.created, outcome.updated = upserted.created, upserted.updated
     outcome.unchanged = upserted.unchanged
     outcome.changes.extend(upserted.changes or [])
@@ -83,7 +87,8 @@ def store_page(
     if deleted:
         gone = mark_deleted(conn, connection_id, object_type, [str(d) for d in deleted])
         outcome.deleted = len(gone)
-        outcome.changes.extend(gone)
+        if want_changes:
+            outcome.changes.extend(gone)
     return outcome
 
 

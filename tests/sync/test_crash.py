@@ -42,7 +42,7 @@ def _sync_in_subprocess(env: dict[str, str], url: str, cid: int, kill_after: flo
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             killed = True
-    proc.wait(timeout=60)
+    proc.wait(timeout=180)  # generous: CI machines shared by parallel suites run slow
     proc.stdout.close()
     return killed
 
