@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -78,65 +76,47 @@ def users_list(hub: HubContext, as_json: bool) -> None:
         click.echo(f"{item['email']:<40} {item['role']}{flag}")
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _read_json_object(stream: Any) -> dict[str, Any]:
-    """Read lines until they form one JSON object (the sandbox prints its info that way)."""
-    lines: list[str] = []
-    while True:
-        line = stream.readline()
-        if not line:
-            raise ConfigError("the NetSuite sandbox exited before printing its address")
-        lines.append(line)
-        try:
-            parsed: dict[str, Any] = json.loads("".join(lines))
-            return parsed
-        except ValueError:
-            continue
-
-
 @click.command()
-@click.option("--port", default=5000, show_default=True, type=int, help="web admin port")
+@click.option("--port", default=5000, show_default=True, type=int, help="web admin port (0: any)")
 @click.option("--customers", default=30, show_default=True, type=int)
 @click.option("--invoices", default=120, show_default=True, type=int)
+@click.option("--payments", default=40, show_default=True, type=int)
+@click.option(
+    "--small",
+    is_flag=True,
+    envvar="HUB_DEMO_SMALL",
+    help="a tiny sandbox account (5 customers, 20 invoices, 6 payments); env HUB_DEMO_SMALL=1",
+)
 @pass_hub
-def demo(hub: HubContext, port: int, customers: int, invoices: int) -> None:
+def demo(
+    hub: HubContext, port: int, customers: int, invoices: int, payments: int, small: bool
+) -> None:
     """Everything on embedded defaults: NetSuite sandbox, a connection to it, an initial sync,
-    a worker with its scheduler, a local mail sink and the web admin."""
+    an email channel to a local mail sink, a worker, the scheduler and the web admin.
+    Ctrl-C (or SIGTERM) stops every process it started."""
+    from hub.collections import ChannelService
     from hub.db import make_engine, migrate
-    from hub.web.auth import create_user
-    from hub.web.models import User
+    from hub.web import demo as parts
 
+    if small:
+        customers, invoices, payments = 5, 20, 6
     settings = hub.settings
     settings.ensure_instance()
     env = dict(os.environ)
-    env.setdefault("HUB_INSTANCE_PATH", str(settings.instance_path))
+    env["HUB_INSTANCE_PATH"] = str(settings.instance_path)
     if settings.generate_key_file():
         click.echo(f"generated a secret key in {settings.instance_path}", err=True)
         hub.reload_settings()
         settings = hub.settings
     engine = make_engine(settings.database_url)
     migrate(engine)
-    password = secrets.token_urlsafe(12)
-    email = "admin@demo.local"
-    with Session(engine) as session:
-        existing = session.exec(select(User).where(User.email == email)).first()
-        if existing is not None:
-            session.delete(existing)
-            session.flush()
-        create_user(session, email, password, "admin")
-        session.commit()
-
+    password = parts.reset_demo_user(engine)
+    port = port or parts.free_port()
     processes: list[subprocess.Popen[Any]] = []
     hubctl = [sys.executable, "-m", "hub.cli"]
+    parts.raise_on_sigterm()
     try:
-        mail_port = free_port()
+        mail_port = parts.free_port()
         mail_dir = Path(settings.instance_path) / "mail"
         env["HUB_MAIL_SINK"] = str(mail_dir)
         processes.append(
@@ -156,6 +136,8 @@ def demo(hub: HubContext, port: int, customers: int, invoices: int) -> None:
                 str(customers),
                 "--invoices",
                 str(invoices),
+                "--payments",
+                str(payments),
                 "--data",
                 str(Path(settings.instance_path) / "netsuite-sandbox.sqlite3"),
             ],
@@ -164,38 +146,33 @@ def demo(hub: HubContext, port: int, customers: int, invoices: int) -> None:
             text=True,
         )
         processes.append(sandbox)
-        info = _read_json_object(sandbox.stdout)
+        assert sandbox.stdout is not None
+        info = parts.read_json_object(sandbox.stdout)
         click.echo(f"NetSuite sandbox {info['account_id']} on {info['base_url']}", err=True)
+        parts.upsert_connection(hub.connections(), info["connection_config"])
         service = hub.connections()
-        names = {c.name for c in service.list()}
-        if "netsuite-demo" not in names:
-            service.add(
-                "netsuite-demo", "netsuite", {**info["connection_config"], "frequency": "15m"}
-            )
-        result = service.test("netsuite-demo")
+        result = service.test(parts.DEMO_CONNECTION)
         click.echo(f"connection test: {'active' if result.ok else result.message}", err=True)
-        subprocess.run([*hubctl, "sync", "netsuite-demo"], env=env, check=False)
+        subprocess.run([*hubctl, "sync", parts.DEMO_CONNECTION], env=env, check=False)
+        parts.setup_collections(engine, ChannelService(engine, hub.plugins, hub.box), mail_port)
+        click.echo(f"email channel {parts.DEMO_CHANNEL!r} sends to the mail sink", err=True)
         processes.append(subprocess.Popen([*hubctl, "worker"], env=env))
         processes.append(subprocess.Popen([*hubctl, "scheduler"], env=env))
         processes.append(subprocess.Popen([*hubctl, "web", "--port", str(port)], env=env))
-        time.sleep(1.0)
-        click.echo("")
-        click.echo(f"  Collections Hub demo: http://127.0.0.1:{port}/admin/")
-        click.echo(f"  log in as {email} with password {password}")
-        click.echo("  Ctrl-C stops everything.")
+        url = f"http://127.0.0.1:{port}/admin/"
+        parts.wait_for_http(f"http://127.0.0.1:{port}/login", processes, timeout=60)
+        parts.say()
+        parts.say(f"  Collections Hub demo: {url}")
+        parts.say(f"  log in as {parts.DEMO_EMAIL} with password {password}")
+        parts.say("  Ctrl-C stops everything.")
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        click.echo("a demo process exited; stopping the others", err=True)
+    except (KeyboardInterrupt, parts.Stopped):
+        click.echo("stopping the demo ...", err=True)
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        parts.stop_all(processes)
+        engine.dispose()
 
 
 __all__ = ["demo", "users", "web"]

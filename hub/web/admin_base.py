@@ -8,7 +8,7 @@ map them to the standard fields and filters.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import wtforms
@@ -20,6 +20,7 @@ from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DateTimeField
 from flask_admin.model import filters as model_filters
+from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from flask_login import current_user
 
@@ -95,10 +96,16 @@ class HubView(_TypedRender, BaseView):  # type: ignore[misc]
         return _refuse(name, **kwargs)
 
 
+def _short_datetime(view: Any, value: datetime, name: str) -> str:
+    """Lists show minutes in UTC, not microseconds and offsets."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class HubModelView(_TypedRender, ModelView):  # type: ignore[misc]
     """A model list over a hub table; read-only unless a subclass says otherwise."""
 
     roles: tuple[str, ...] = ("admin",)
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: _short_datetime}
     model_form_converter = SQLModelConverter
     filter_converter = SQLModelFilterConverter()
     can_create = False

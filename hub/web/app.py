@@ -23,6 +23,7 @@ from hub.web.auth import init_login
 from hub.web.db import init_db
 from hub.web.rqdash import mount_rq_dashboard
 from hub.web.security import install_guard
+from hub.web.unsubscribe import unsubscribe
 from hub.web.views import add_views
 from hub.web.webhooks import webhooks
 
@@ -94,6 +95,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     mount_rq_dashboard(app, csrf)
     app.register_blueprint(webhooks)
     csrf.exempt(webhooks)
+    app.register_blueprint(unsubscribe)
+    csrf.exempt(unsubscribe)
     install_guard(app)
 
     @app.route("/")

@@ -2,7 +2,8 @@
 
 The guard is deny-by-default, so views a plugin adds are protected even if the plugin forgets:
 
-* public: the login page, static assets and signed webhooks (which verify their own signature);
+* public: the login page, static assets, signed webhooks (which verify their own signature) and
+  signed unsubscribe links;
 * everything else needs a logged-in, active user;
 * collectors only reach views whose class lists ``"collector"`` in ``roles`` (plus the dashboard
   and logout); anything else — connections, mappings, users, the RQ dashboard — is admin-only.
@@ -17,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "admin.static"})
-PUBLIC_BLUEPRINTS = frozenset({"webhooks"})
+PUBLIC_BLUEPRINTS = frozenset({"webhooks", "unsubscribe"})
 COLLECTOR_ENDPOINTS = frozenset({"auth.logout", "admin.index"})
 
 CONTENT_SECURITY_POLICY = (

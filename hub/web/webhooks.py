@@ -10,20 +10,29 @@ record: ``{"type": "invoice", "id": "1234"}``; the refresh is queued for the wor
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlmodel import Session, select
 
 from hub.errors import ConfigError
 from hub.models import Connection
-from hub.web.services import engine, redis_bytes, sync_api, webhook_secret
+from hub.web.services import (
+    engine,
+    plugin_host,
+    redis_bytes,
+    secret_box,
+    sync_api,
+    webhook_secret,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,4 +96,45 @@ def receive(plugin: str, connection: str) -> ResponseReturnValue:
     return jsonify(queued=str(job_id), object=object_type, id=external_id), 202
 
 
-__all__ = ["OBJECT_TYPES", "sign", "verify", "webhooks"]
+def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Twilio's ``X-Twilio-Signature``: base64 HMAC-SHA1 of the URL followed by every form
+    parameter's name and value, sorted by name."""
+    data = url + "".join(f"{key}{params[key]}" for key in sorted(params))
+    mac = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def _public_url() -> str:
+    """The URL the provider called: ``HUB_PUBLIC_URL`` + path behind a proxy, else the request's."""
+    public = str(current_app.config.get("HUB_PUBLIC_URL") or "").rstrip("/")
+    if not public:
+        return request.url
+    query = request.query_string.decode()
+    return public + request.path + (f"?{query}" if query else "")
+
+
+@webhooks.route("/sms/<channel>", methods=["POST"])
+def inbound_sms(channel: str) -> ResponseReturnValue:
+    """STOP/START replies from the SMS provider, signed with the channel's auth token."""
+    from hub.collections import ChannelService, handle_inbound_sms
+
+    service = ChannelService(engine(), plugin_host(), secret_box())
+    try:
+        row = service.get(channel)
+        token = str(service.full_config(row).get("auth_token") or "") if row.kind == "sms" else ""
+    except ConfigError:
+        token = ""
+    params = {key: request.form[key] for key in request.form}
+    signature = request.headers.get("X-Twilio-Signature", "")
+    expected = twilio_signature(token, _public_url(), params) if token else ""
+    if not token or not hmac.compare_digest(expected, signature):
+        abort(401)
+    replay_key = f"{current_app.config['HUB_REDIS_PREFIX']}:sms:{params.get('MessageSid', '')}"
+    if params.get("MessageSid") and not redis_bytes().set(replay_key, b"1", nx=True, ex=86400):
+        abort(409)
+    action = handle_inbound_sms(engine(), params.get("From", ""), params.get("Body", ""))
+    log.info("inbound SMS on %s: %s", channel, action or "no keyword")
+    return Response("<Response/>", status=200, mimetype="text/xml")
+
+
+__all__ = ["OBJECT_TYPES", "sign", "twilio_signature", "verify", "webhooks"]

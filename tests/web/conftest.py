@@ -18,6 +18,7 @@ from sqlmodel import Session
 from hub.plugins import PluginHost
 from hub.web import create_app
 from hub.web.auth import create_user
+from hub.web.db import engine_of
 
 # --import-mode=importlib does not put test folders on sys.path; the helpers module needs it.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -41,18 +42,51 @@ def build_app(engine: Engine, **config: Any) -> Flask:
     return create_app(settings)
 
 
-@pytest.fixture
-def app(sqlite_engine: Engine, plugin_host: PluginHost) -> Iterator[Flask]:
-    with Session(sqlite_engine) as session:
+def app_with_users(engine: Engine) -> Iterator[Flask]:
+    """An app on ``engine``'s database with an admin and a collector; cleaned up afterwards."""
+    with Session(engine) as session:
         create_user(session, "admin@example.test", PASSWORD, "admin")
         create_user(session, "clerk@example.test", PASSWORD, "collector")
         session.commit()
-    app = build_app(sqlite_engine)
+    app = build_app(engine)
     yield app
+    engine_of(app).dispose()  # PostgreSQL: no connection may stay open for the next TRUNCATE
     redis = Redis.from_url(REDIS_URL)
     keys = list(redis.scan_iter(f"{app.config['HUB_REDIS_PREFIX']}:*"))
     if keys:
         redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _instance_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own instance folder (templates, mail sink), never the tree's."""
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine, plugin_host: PluginHost) -> Iterator[Flask]:
+    """The admin on SQLite (security and browser tests)."""
+    yield from app_with_users(sqlite_engine)
+
+
+@pytest.fixture
+def db_app(engine: Engine, plugin_host: PluginHost) -> Iterator[Flask]:
+    """The admin on SQLite and on PostgreSQL (the ``engine`` fixture's URL)."""
+    yield from app_with_users(engine)
+
+
+@pytest.fixture
+def db_admin(db_app: Flask) -> FlaskClient:
+    client = db_app.test_client()
+    assert login(client, "admin@example.test").status_code == 302
+    return client
+
+
+@pytest.fixture
+def db_collector(db_app: Flask) -> FlaskClient:
+    client = db_app.test_client()
+    assert login(client, "clerk@example.test").status_code == 302
+    return client
 
 
 @pytest.fixture

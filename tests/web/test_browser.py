@@ -1,5 +1,6 @@
 """The admin in a real browser (Playwright + Debian's chromium): log in, connect, test, sync
-through a real RQ worker, break and fix a mapping, RQ dashboard, collector limits, screenshots."""
+through a real RQ worker, send reminders into a mail sink (outbox and mail views), break and fix a
+mapping, RQ dashboard, a collector pausing an invoice, screenshots."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,8 +23,13 @@ from webhelpers import PASSWORD, make_exports
 from werkzeug.serving import make_server
 
 from conftest import SECRET_KEY, build_app
+from hub.collections import ChannelService, PolicyService
+from hub.collections.policies import DEFAULT_POLICY_NAME, DEFAULT_STEPS
 from hub.plugins import PluginHost
 from hub.web.auth import create_user
+from hub.web.demo import DEMO_POLICY_SETTINGS, free_port
+from hub.web.mailsink import FolderHandler
+from hub.web.services import secret_box
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -49,7 +56,25 @@ def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> It
         create_user(session, "clerk@example.test", PASSWORD, "collector")
         session.commit()
     database_url = sqlite_engine.url.render_as_string(hide_password=False)
-    app = build_app(sqlite_engine, REDIS_URL=REDIS_URL)
+    mail_dir = tmp_path / "mail"
+    sink = Controller(FolderHandler(mail_dir), hostname="127.0.0.1", port=free_port())
+    sink.start()
+    app = build_app(sqlite_engine, REDIS_URL=REDIS_URL, HUB_MAIL_SINK=str(mail_dir))
+    with app.app_context():
+        channels = ChannelService(sqlite_engine, plugin_host, secret_box())
+    channels.add(
+        "mail",
+        "email_reminders",
+        {
+            "host": "127.0.0.1",
+            "port": sink.port,
+            "security": "none",
+            "from_address": "ar@acme.test",
+        },
+    )
+    PolicyService(sqlite_engine).save(
+        DEFAULT_POLICY_NAME, DEFAULT_STEPS, DEMO_POLICY_SETTINGS, default=True
+    )
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -64,6 +89,7 @@ def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> It
     assert hubctl
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen([hubctl, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    (tmp_path / "env.json").write_text(json.dumps(env))
     try:
         yield f"http://127.0.0.1:{http.server_port}"
     finally:
@@ -71,6 +97,7 @@ def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> It
         worker.wait(timeout=20)
         log.close()
         http.shutdown()
+        sink.stop()
         Redis.from_url(REDIS_URL).flushdb()
 
 
@@ -122,6 +149,23 @@ def test_admin_tour_in_the_browser(server: str, browser: Any, tmp_path: Path) ->
     assert "records fetched" in page.inner_text("#sync-progress")
     page.screenshot(path=str(SCREENSHOTS / "connection.png"))
 
+    # Reminders: a pass sends through the email channel into the mail sink.
+    env = json.loads((tmp_path / "env.json").read_text())
+    run = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "reminders", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    page.goto(f"{server}/admin/reminders/")
+    outbox = page.inner_text("table.model-list")
+    assert "sent" in outbox and "@example.test" in outbox, run.stdout
+    page.screenshot(path=str(SCREENSHOTS / "reminders.png"))
+    page.goto(f"{server}/admin/mail/")
+    assert "ar@acme.test" in page.content() and "No messages yet" not in page.content()
+
     # A broken mapping is refused with its JSON path; a valid change previews and saves.
     page.goto(f"{server}/admin/mappings/?connection=1&object=invoice")
     document = json.loads(page.input_value("#document"))
@@ -163,3 +207,14 @@ def test_admin_tour_in_the_browser(server: str, browser: Any, tmp_path: Path) ->
     assert clerk.goto(f"{server}/admin/connections/").status == 403
     assert clerk.goto(f"{server}/admin/mappings/").status == 403
     assert clerk.goto(f"{server}/admin/customer/").status == 200
+    clerk.click("text=Customer 1")
+    row = clerk.locator("tr[data-invoice]", has=clerk.locator("summary")).first
+    invoice_id = row.get_attribute("data-invoice")
+    row.locator("summary").click()
+    row.locator("button:text-is('Pause')").click()
+    clerk.wait_for_selector("text=Paused invoice")
+    paused = clerk.locator(f"tr[data-invoice='{invoice_id}'] [data-hold=pause]")
+    assert paused.count() == 1
+    assert "chasing paused" in clerk.inner_text("#timeline")
+    clerk.set_viewport_size({"width": 1280, "height": 860})
+    clerk.screenshot(path=str(SCREENSHOTS / "customer.png"), full_page=True)

@@ -21,7 +21,7 @@ from hub.web.admin_base import HubView
 from hub.web.models import User
 from hub.web.webhooks import sign
 
-PUBLIC = {"auth.login", "static", "admin.static"}
+PUBLIC = {"auth.login", "static", "admin.static", "unsubscribe.unsubscribe_page"}
 COLLECTOR_OK = (
     "/admin/",
     "/admin/customer/",
@@ -31,6 +31,7 @@ COLLECTOR_OK = (
     "/admin/timeline/",
     "/admin/holds/",
     "/admin/consent/",
+    "/admin/plan/",
 )
 ADMIN_ONLY = (
     "/admin/connections/",
@@ -41,6 +42,8 @@ ADMIN_ONLY = (
     "/admin/users/",
     "/admin/plugins/",
     "/admin/policies/",
+    "/admin/policies/edit/default",
+    "/admin/templates/edit/overdue",
     "/admin/rq/",
     "/admin/rq/0/data/queues.json",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,83 @@ def csrf_token(client: FlaskClient, url: str = "/login") -> str:
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     token = csrf_token(client, "/login")
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def seed_receivables(engine: Any) -> dict[str, Any]:
+    """Rows as a sync leaves them: a connection, 2 customers (one with a contact), open invoices
+    1, 20, 45, 75 and 120 days overdue plus one due in 5 days (USD) and one in EUR, a payment."""
+    from sqlmodel import Session
+
+    from hub.models import Connection, Contact, Customer, Invoice, Payment, PaymentApplication
+
+    today = date.today()
+    with Session(engine) as session:
+        connection = Connection(name="erp", plugin="example_csv", config={}, objects=["invoice"])
+        session.add(connection)
+        session.flush()
+        cid = connection.id
+        assert cid is not None
+
+        def rec(model: Any, external_id: str, **fields: Any) -> Any:
+            row = model(
+                connection_id=cid, external_id=external_id, data={}, content_hash="x", **fields
+            )
+            session.add(row)
+            return row
+
+        rec(Customer, "C1", name="Blue Chemicals", email="ap@blue.example", currency="USD")
+        rec(Customer, "C2", name="Oak Plastics", email="ap@oak.example", currency="EUR")
+        rec(
+            Contact,
+            "K1",
+            customer_external_id="C1",
+            first_name="Ann",
+            last_name="Lee",
+            email="ann@blue.example",
+            is_primary=True,
+        )
+        for n, age in enumerate([1, 20, 45, 75, 120, -5], start=1):
+            rec(
+                Invoice,
+                f"I{n}",
+                number=f"INV-{n}",
+                customer_external_id="C1",
+                issue_date=today - timedelta(days=age + 30),
+                due_date=today - timedelta(days=age),
+                currency="USD",
+                total=Decimal("100.00"),
+                amount_due=Decimal("100.00"),
+                status="open",
+            )
+        rec(
+            Invoice,
+            "E1",
+            number="INV-E1",
+            customer_external_id="C2",
+            issue_date=today - timedelta(days=40),
+            due_date=today - timedelta(days=10),
+            currency="EUR",
+            total=Decimal("250.50"),
+            amount_due=Decimal("250.50"),
+            status="open",
+        )
+        payment = rec(
+            Payment,
+            "P1",
+            number="PAY-1",
+            customer_external_id="C1",
+            date=today - timedelta(days=3),
+            amount=Decimal("50.00"),
+            currency="USD",
+        )
+        session.flush()
+        session.add(
+            PaymentApplication(
+                payment_id=payment.id,
+                connection_id=cid,
+                invoice_external_id="I1",
+                amount=Decimal("50.00"),
+            )
+        )
+        session.commit()
+    return {"connection_id": cid}

@@ -33,3 +33,26 @@
   }
   poll();
 })();
+/* Reminder templates: live preview while editing (posts the draft with the page's CSRF token). */
+(function () {
+  "use strict";
+  var form = document.getElementById("template-form");
+  if (!form) { return; }
+  var timer = null;
+  var error = document.getElementById("preview-error");
+  function refresh() {
+    fetch(form.getAttribute("data-preview"), {method: "POST", credentials: "same-origin", body: new FormData(form)})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (data.error) { error.textContent = data.error; error.classList.remove("d-none"); return; }
+        error.classList.add("d-none");
+        document.getElementById("preview-subject").textContent = data.subject;
+        document.getElementById("preview-text").textContent = data.text;
+        document.getElementById("preview-sms").textContent = data.sms;
+      });
+  }
+  document.getElementById("intro").addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+})();

@@ -1,5 +1,6 @@
 """Collections views: the reminder outbox, holds (pause/dispute/promise), the consent ledger,
-timeline events (collectors and admins) and reminder policies (admins)."""
+timeline events, the 14-day preview and collector actions (collectors and admins); reminder
+policies and templates (admins)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Any
 from flask_admin import Admin
 
 from hub.web.admin_base import HubModelView
+from hub.web.views.actions import CollectorActionsView
+from hub.web.views.policies import PoliciesView
+from hub.web.views.preview import PlanPreviewView
+from hub.web.views.reminder_templates import ReminderTemplatesView
 
 BOTH_ROLES = ("admin", "collector")
 
@@ -24,10 +29,14 @@ class OutboxView(HubModelView):
         "scheduled_for",
         "sent_at",
     ]
-    column_filters = ["status", "channel", "reason"]
+    column_filters = ["status", "channel", "reason", "customer_external_id", "scheduled_for"]
     column_searchable_list = ["invoice_external_id", "recipient"]
     column_default_sort = ("scheduled_for", True)
-    column_labels = {"reason": "Suppression reason", "step_key": "Step"}
+    column_labels = {
+        "reason": "Suppression reason",
+        "step_key": "Step",
+        "invoice_external_id": "Invoice",
+    }
 
 
 class HoldView(HubModelView):
@@ -69,10 +78,6 @@ class ConsentView(HubModelView):
     column_default_sort = ("created_at", True)
 
 
-class PolicyView(HubModelView):
-    column_list = ["name", "is_default", "steps", "updated_at"]
-
-
 def add_collections_views(admin: Admin, db: Any) -> None:
     """Add the collections views when the collections engine's tables exist in this build."""
     try:
@@ -96,11 +101,10 @@ def add_collections_views(admin: Admin, db: Any) -> None:
             models.ConsentEvent, db, name="Consent ledger", endpoint="consent", category=category
         )
     )
-    admin.add_view(
-        PolicyView(
-            models.ReminderPolicy, db, name="Policies", endpoint="policies", category=category
-        )
-    )
+    admin.add_view(PlanPreviewView(name="14-day preview", endpoint="plan", category=category))
+    admin.add_view(PoliciesView(name="Policies", endpoint="policies", category=category))
+    admin.add_view(ReminderTemplatesView(name="Templates", endpoint="templates", category=category))
+    admin.add_view(CollectorActionsView(name="Actions", endpoint="actions"))
 
 
 __all__ = ["add_collections_views"]

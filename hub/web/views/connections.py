@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlmodel import Session, col, select
 
 from hub.connections import FREQUENCIES
+from hub.connectors import CheckResult
 from hub.errors import ConfigError, HubError
 from hub.models import Connection, SyncRun
 from hub.redaction import redact
@@ -21,6 +22,7 @@ from hub.web.connection_form import (
     parse_settings,
     update_connection,
 )
+from hub.web.diagnosis import load_diagnosis, save_diagnosis
 from hub.web.services import (
     connections,
     engine,
@@ -124,6 +126,7 @@ class ConnectionsView(HubView):
             shown=service.display_config(row),
             runs=runs,
             webhook_url=webhook_url(row),
+            diagnosis=load_diagnosis(connection_id),
         )
 
     @expose("/<int:connection_id>/edit", methods=["GET", "POST"])
@@ -165,8 +168,13 @@ class ConnectionsView(HubView):
         try:
             result = connections().test(row.name)
         except HubError as exc:
+            likely = [redact(str(c)) for c in getattr(exc, "causes", None) or []]
+            headline = _error_text(exc).split("\nLikely causes:", 1)[0]
+            result = CheckResult(False, headline, likely)
+            save_diagnosis(connection_id, result)
             flash(f"Test failed: {_error_text(exc)}", "error")
         else:
+            save_diagnosis(connection_id, result)
             if result.ok:
                 flash(f"Connection works: {result.message}", "success")
             else:

@@ -107,6 +107,7 @@ class CustomerView(HubModelView):
                 .group_by(Invoice.currency)
             ).all()
             timeline = customer_timeline(session, customer)
+            holds = active_holds(session, customer, [i.external_id for i in invoices])
         return self.render(
             "hub/customer.html",
             customer=customer,
@@ -114,6 +115,7 @@ class CustomerView(HubModelView):
             invoices=invoices,
             balance=[(c, Decimal(a or 0)) for c, a in balance],
             timeline=timeline,
+            holds=holds,
             today=utcnow().date(),
         )
 
@@ -130,6 +132,18 @@ def customer_timeline(session: Session, customer: Customer) -> list[Any]:
     )
     order = col(TimelineEvent.id).desc()
     return list(session.exec(query.order_by(order).limit(100)))
+
+
+def active_holds(session: Session, customer: Customer, invoice_ids: list[str]) -> dict[str, Any]:
+    """Active holds (pause, dispute, promise) by ``"customer"``/invoice external id."""
+    try:
+        from hub.collections.actions import load_active_holds
+    except ImportError:  # pragma: no cover
+        return {}
+    found = load_active_holds(session, customer.connection_id, [customer.external_id], invoice_ids)
+    out: dict[str, Any] = dict(found.invoice)
+    out["customer"] = found.customer.get(customer.external_id, [])
+    return out
 
 
 class InvoiceView(HubModelView):
