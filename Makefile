@@ -28,8 +28,7 @@ browser:
 	bash scripts/browser.sh
 
 run: install services
-	$(BIN)/hubctl init
-	$(BIN)/hubctl plugins
+	$(BIN)/hubctl demo $(DEMO_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
