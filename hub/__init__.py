@@ -23,6 +23,8 @@ from hub.errors import (
     FieldError,
     HubError,
     PluginError,
+    RecipientOptedOut,
+    RecipientRejected,
     RecordError,
     TransientError,
 )
@@ -54,6 +56,8 @@ __all__ = [
     "OutgoingMessage",
     "Page",
     "PluginError",
+    "RecipientOptedOut",
+    "RecipientRejected",
     "RecordChange",
     "RecordError",
     "StreamSpec",

@@ -5,5 +5,6 @@ A feature that adds tables in its own module adds one import line here.
 
 from __future__ import annotations
 
+import hub.collections.models  # noqa: F401
 import hub.models  # noqa: F401
 import hub.web.models  # noqa: F401

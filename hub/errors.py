@@ -60,6 +60,23 @@ class TransientError(HubError):
         self.retry_after = retry_after
 
 
+class RecipientOptedOut(HubError):
+    """A notifier's provider refused to send because the recipient unsubscribed (e.g. SMS STOP).
+
+    Neither retryable nor an admin mistake: the collections engine records an opt-out for the
+    recipient on the channel in the consent ledger and suppresses the reminder. Notifier plugins
+    subclass it for their provider-specific error.
+    """
+
+
+class RecipientRejected(ConfigError):
+    """The recipient address or number is unusable (malformed, refused permanently).
+
+    What must change is the contact, not the channel: the engine fails this reminder for this
+    recipient and keeps the channel running. Notifier plugins subclass it.
+    """
+
+
 class PluginError(HubError):
     """A plugin failed to import, or registered something invalid or already taken.
 

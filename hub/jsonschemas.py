@@ -71,6 +71,16 @@ def secret_fields(schema: Mapping[str, Any]) -> set[str]:
     return {name for name, spec in props.items() if isinstance(spec, dict) and spec.get("x-secret")}
 
 
+def split_secrets(
+    schema: Mapping[str, Any], config: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split ``config`` into (readable settings, secret settings) by the schema's ``x-secret``."""
+    names = secret_fields(schema)
+    public = {k: v for k, v in config.items() if k not in names}
+    hidden = {k: v for k, v in config.items() if k in names}
+    return public, hidden
+
+
 def iter_config_errors(schema: Mapping[str, Any], config: Any) -> Iterator[str]:
     """Yield one readable message per problem of ``config`` against ``schema``, secrets masked."""
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
@@ -98,6 +108,7 @@ __all__ = [
     "load_schema",
     "schema_names",
     "secret_fields",
+    "split_secrets",
     "validate_config",
     "validate_config_schema",
 ]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from hub import ConfigError
+from hub import RecipientRejected as BaseRecipientRejected
 
 
-class RecipientRejected(ConfigError):
+class RecipientRejected(BaseRecipientRejected):
     """The recipient address is unusable: malformed, or refused permanently (5xx) by the server.
 
-    A :class:`hub.ConfigError`, so it is never retried; what must change is the contact's address,
-    not the channel. The collections engine should mark this reminder failed for this recipient
-    and keep the channel running.
+    A :class:`hub.RecipientRejected` (so a :class:`hub.ConfigError`): never retried; what must
+    change is the contact's address, not the channel. The collections engine marks this reminder
+    failed for this recipient and keeps the channel running.
 
     :param recipient: the address as given.
     :param code: the SMTP reply code (e.g. 550), or ``None`` when refused before connecting.

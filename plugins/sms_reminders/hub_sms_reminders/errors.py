@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from hub import ConfigError, HubError
+from hub import ConfigError
+from hub import RecipientOptedOut as BaseRecipientOptedOut
+from hub import RecipientRejected as BaseRecipientRejected
 
 
-class RecipientOptedOut(HubError):
+class RecipientOptedOut(BaseRecipientOptedOut):
     """The recipient unsubscribed from this sender (replied STOP); the provider refused to send.
 
     Neither retryable nor an admin mistake: the collections engine should record an opt-out for
@@ -27,7 +29,7 @@ class RecipientOptedOut(HubError):
         self.provider = provider
 
 
-class RecipientRejected(ConfigError):
+class RecipientRejected(BaseRecipientRejected):
     """The recipient number is unusable: invalid, not a mobile number, or unreachable.
 
     A :class:`hub.ConfigError`, so never retried; what must change is the contact's phone
