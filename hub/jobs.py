@@ -8,6 +8,8 @@ environment and raises on failure, so RQ records it and retries transient errors
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -17,6 +19,7 @@ from hub.sync.budget import DEFAULT_CONCURRENCY, RedisContext
 from hub.sync.engine import connection_service, load_connection, run_sync
 from hub.sync.locks import HeartbeatLock, LockBusy, sync_lock_key
 from hub.sync.targeted import refresh_record, reprocess_quarantined
+from hub.writeback import write_back_customer
 
 #: Seconds a crashed worker's sync lock outlives it (``HUB_SYNC_LOCK_TTL`` overrides).
 DEFAULT_LOCK_TTL = 60.0
@@ -105,6 +108,32 @@ def refresh_record_job(connection_id: int, object_type: str, external_id: str) -
     )
 
 
+def write_back_customer_job(
+    connection_id: int,
+    external_id: str,
+    changes: dict[str, Any],
+    author: str = "worker",
+    edited_at: str | None = None,
+) -> str:
+    """Write customer contact details back to the source; return ``"written"`` or ``"conflict"``.
+
+    ``edited_at`` (ISO 8601) is when the edit was made in the hub, so a source change made while
+    the job waited in the queue still wins the conflict. Raises on failure (RQ retries transient
+    errors; configuration errors fail the job).
+    """
+    engine = job_engine()
+    result = write_back_customer(
+        engine,
+        connection_id,
+        external_id,
+        changes,
+        author=author,
+        edited_at=datetime.fromisoformat(edited_at) if edited_at else None,
+        context=budget_context(engine, connection_id),
+    )
+    return result.status
+
+
 def reprocess_quarantine_job(connection_id: int, ids: list[int] | None = None) -> None:
     """Map a connection's open quarantined records again (after a mapping fix)."""
     reprocess_quarantined(job_engine(), connection_id, ids)
@@ -117,4 +146,5 @@ __all__ = [
     "refresh_record_job",
     "reprocess_quarantine_job",
     "sync_connection",
+    "write_back_customer_job",
 ]

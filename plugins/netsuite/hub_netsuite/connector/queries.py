@@ -183,16 +183,57 @@ def id_list(ids: Iterable[str]) -> str:
     return ", ".join(str(int(i)) for i in ids)
 
 
-def invoice_lines(ids: Sequence[str], custom_fields: Iterable[str] = ()) -> str:
-    """Item lines of the given invoices, with the sign the customer sees."""
-    extra = "".join(f", tl.{name}" for name in custom_fields)
-    return (
-        "SELECT tl.transaction AS invoiceid, tl.id, tl.linesequencenumber, tl.item, "
-        "BUILTIN.DF(tl.item) AS itemname, tl.memo, -tl.quantity AS quantity, tl.rate, "
-        f"-tl.foreignamount AS amount{extra} FROM transactionline tl "
-        f"WHERE tl.mainline = 'F' AND tl.taxline = 'F' AND tl.transaction IN ({id_list(ids)}) "
-        "ORDER BY tl.transaction, tl.linesequencenumber, tl.id"
+#: Prefix of the item-line columns in the joined invoice query.
+LINE_PREFIX = "line_"
+#: Item-line columns (mapping's raw names), with the sign the customer sees.
+_LINE_COLUMNS = (
+    ("tl.id", "id"),
+    ("tl.linesequencenumber", "linesequencenumber"),
+    ("tl.item", "item"),
+    ("BUILTIN.DF(tl.item)", "itemname"),
+    ("tl.memo", "memo"),
+    ("-tl.quantity", "quantity"),
+    ("tl.rate", "rate"),
+    ("-tl.foreignamount", "amount"),
+)
+
+
+def invoices_with_lines(
+    conditions: Sequence[str],
+    header_fields: Iterable[str] = (),
+    line_fields: Iterable[str] = (),
+) -> str:
+    """Invoice headers LEFT JOINed to their item lines: one row per line (one for a line-less
+    invoice), ordered by ``(t.id, tl.id)`` so a page can be keyset-resumed inside an invoice.
+
+    Line columns are prefixed with :data:`LINE_PREFIX`; the reader regroups them per invoice.
+    """
+    lines = [f"{expr} AS {LINE_PREFIX}{alias}" for expr, alias in _LINE_COLUMNS]
+    lines.extend(f"tl.{name} AS {LINE_PREFIX}{name}" for name in line_fields)
+    extra = tuple(f"t.{name}" for name in header_fields)
+    columns = ", ".join(
+        (
+            *INVOICE.columns,
+            *extra,
+            *lines,
+            f"TO_CHAR(SYSDATE, '{DATETIME_FORMAT}') AS {SERVER_NOW}",
+        )
     )
+    where = " AND ".join((*INVOICE.filters, *conditions))
+    return (
+        f"SELECT {columns} FROM {INVOICE.source} LEFT JOIN transactionline tl "
+        "ON tl.transaction = t.id AND tl.mainline = 'F' AND tl.taxline = 'F' "
+        f"WHERE {where} ORDER BY t.id, tl.id"
+    )
+
+
+def after_invoice_line(line_id: str | None) -> tuple[str, int]:
+    """Keyset condition of the joined invoice query: rows after an invoice (``line_id`` None)
+    or after one line of it. Returns the condition and how many parameters it takes
+    (the invoice id, then for a line position the invoice id again and the line id)."""
+    if line_id is None:
+        return "t.id > ?", 1
+    return "(t.id > ? OR (t.id = ? AND tl.id > ?))", 3
 
 
 def payment_applications(ids: Sequence[str]) -> str:

@@ -12,6 +12,10 @@ ends, the new cursor is the earlier of the newest ``lastmodifieddate`` seen and 
 clock when the run started, so rows changed behind the keyset while the run was going are read
 again next time; the overlap covers commits that became visible late. Rows read twice are
 harmless: the hub upserts by id.
+
+Invoices with lines come from one query joining ``transactionline`` (one row per line), keyset
+paged on ``(invoice id, line id)`` and regrouped by :class:`InvoiceGrouper`; ``after`` is then
+the last *complete* invoice handed out.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from hub_netsuite.connector import queries
 from hub_netsuite.connector.client import NetSuiteClient
 from hub_netsuite.connector.config import NetSuiteConfig
 from hub_netsuite.connector.errors import QueryRefused
+from hub_netsuite.connector.invoicerows import InvoiceGrouper
 from hub_netsuite.connector.queries import SERVER_NOW, StreamQuery
 
 _FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -61,25 +66,71 @@ class StreamReader:
                 "start": None,
                 "max_seen": None,
             }
+        if self.joined_lines:
+            yield from self._read_joined(cursor, run)
+            return
         while True:
             page = self._page(run["since"], run["after"])
             rows = page.items
-            for row in rows:
-                now = row.pop(SERVER_NOW, None)
-                if run["start"] is None and now:
-                    run["start"] = now
-                seen = row.get("lastmodified")
-                if seen and (run["max_seen"] is None or seen > run["max_seen"]):
-                    run["max_seen"] = seen
+            _observe(rows, run)
             self._attach_children(rows)
             if rows:
                 run["after"] = rows[-1]["id"]
             if page.has_more and rows:
                 yield Page(records=rows, state={"cursor": cursor, "run": dict(run)})
                 continue
-            deleted = self._deleted(run["since"]) if run["since"] else []
-            yield Page(records=rows, state={"cursor": _next_cursor(cursor, run)}, deleted=deleted)
+            yield self._last_page(rows, cursor, run)
             return
+
+    @property
+    def joined_lines(self) -> bool:
+        """Invoices with lines come from one joined query (one request per page of rows)."""
+        return self.object_type == "invoice" and self.config.invoice_lines
+
+    def _read_joined(self, cursor: str | None, run: dict[str, Any]) -> Iterator[Page]:
+        """Invoices regrouped from the joined header+line query, never split across pages.
+
+        The state's ``after`` is the last *complete* invoice handed out, so a resumed run
+        re-reads an invoice whose lines straddled the page boundary from its first line.
+        """
+        grouper = InvoiceGrouper()
+        position: tuple[str, str | None] = (run["after"], None)
+        while True:
+            page = self._joined_page(run["since"], position)
+            _observe(page.items, run)
+            done = grouper.add(page.items)
+            if grouper.position is not None:
+                position = grouper.position
+            if page.has_more and page.items:
+                if done:
+                    run["after"] = done[-1]["id"]
+                    yield Page(records=done, state={"cursor": cursor, "run": dict(run)})
+                continue
+            done.extend(grouper.flush())
+            if done:
+                run["after"] = done[-1]["id"]
+            yield self._last_page(done, cursor, run)
+            return
+
+    def _last_page(
+        self, records: list[dict[str, Any]], cursor: str | None, run: Mapping[str, Any]
+    ) -> Page:
+        deleted = self._deleted(run["since"]) if run["since"] else []
+        return Page(records=records, state={"cursor": _next_cursor(cursor, run)}, deleted=deleted)
+
+    def _joined_page(self, since_value: str | None, position: tuple[str, str | None]) -> Any:
+        conditions: list[str] = []
+        params: list[str] = []
+        if since_value:
+            condition, count = self.query.changed_since()
+            conditions.append(condition)
+            params.extend([since_value] * count)
+        invoice_id, line_id = position
+        keyset, _ = queries.after_invoice_line(line_id)
+        conditions.append(keyset)
+        params.extend([invoice_id] if line_id is None else [invoice_id, invoice_id, line_id])
+        text = queries.invoices_with_lines(conditions, self.header_fields, self.line_fields)
+        return self.client.suiteql(text, params)
 
     def _page(self, since_value: str | None, after: str) -> Any:
         conditions: list[str] = []
@@ -102,8 +153,16 @@ class StreamReader:
         """The current row of one record (with its lines or applications), or None."""
         if not str(external_id).isdigit():
             return None
+        if self.joined_lines:
+            text = queries.invoices_with_lines(["t.id = ?"], self.header_fields, self.line_fields)
+            grouper = InvoiceGrouper()
+            rows = self.client.suiteql_all(text, [external_id])
+            for row in rows:
+                row.pop(SERVER_NOW, None)
+            found = [*grouper.add(rows), *grouper.flush()]
+            return found[0] if found else None
         text = self.query.select([f"{self.query.id_column} = ?"], self.header_fields)
-        rows: list[dict[str, Any]] = list(self.client.suiteql(text, [external_id], limit=1).items)
+        rows = list(self.client.suiteql(text, [external_id], limit=1).items)
         if not rows:
             return None
         rows[0].pop(SERVER_NOW, None)
@@ -115,13 +174,9 @@ class StreamReader:
         if not rows:
             return
         ids = [row["id"] for row in rows]
-        if self.object_type == "invoice":
-            lines: dict[str, list[dict[str, str]]] = {i: [] for i in ids}
-            if self.config.invoice_lines:
-                for line in self.client.suiteql_all(queries.invoice_lines(ids, self.line_fields)):
-                    lines.setdefault(line.pop("invoiceid"), []).append(line)
+        if self.object_type == "invoice":  # lines not wanted (joined_lines reads them)
             for row in rows:
-                row["lines"] = lines.get(row["id"], [])
+                row["lines"] = []
         elif self.object_type == "payment":
             applied: dict[str, dict[str, Decimal]] = {i: {} for i in ids}
             for link in self.client.suiteql_all(queries.payment_applications(ids)):
@@ -151,6 +206,17 @@ class StreamReader:
             )
             return []
         return sorted({row["recordid"] for row in rows}, key=int)
+
+
+def _observe(rows: list[dict[str, Any]], run: dict[str, Any]) -> None:
+    """Record the server clock of the run's first row and the newest modification seen."""
+    for row in rows:
+        now = row.pop(SERVER_NOW, None)
+        if run["start"] is None and now:
+            run["start"] = now
+        seen = row.get("lastmodified")
+        if seen and (run["max_seen"] is None or seen > run["max_seen"]):
+            run["max_seen"] = seen
 
 
 def _next_cursor(old: str | None, run: Mapping[str, Any]) -> str | None:
