@@ -24,9 +24,10 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from sqlalchemy import Engine
 
     from hub.connectors import Connector
-    from hub.notifiers import Notifier
+    from hub.notifiers import DeliveryResult, Notifier
     from hub.records import RecordChange
 
 hookspec = pluggy.HookspecMarker("hub")
@@ -132,16 +133,37 @@ def register_admin_views(admin: Any, app: Any) -> None:
 
 
 @hookspec
-def records_changed(connection_id: int, object_type: str, changes: Sequence[RecordChange]) -> None:
+def records_changed(
+    connection_id: int, object_type: str, changes: Sequence[RecordChange], engine: Engine | None
+) -> None:
     """Called after canonical records were created, updated or deleted, once the change is committed.
 
     :param connection_id: the connection the records belong to.
     :param object_type: ``customer``, ``contact``, ``invoice`` or ``payment``.
     :param changes: one :class:`hub.records.RecordChange` per changed record (unchanged records are
         not reported). The collections engine uses this to cancel reminders the moment a payment lands.
+    :param engine: the database the records were committed to (``None`` when the caller has none);
+        use it rather than opening ``DATABASE_URL`` yourself.
 
-    All implementations are called; an exception propagates to the caller (the sync job), which
-    fails and is retried, so implementations must be idempotent.
+    All implementations are called. The records are already committed when the event fires, and a
+    retried sync would not announce them again (they are unchanged by then), so the sync engine
+    logs a failing listener and carries on rather than failing the run; consumers that must not
+    miss a change need a safety net of their own (the collections sender re-checks every invoice
+    just before sending).
+    """
+
+
+@hookspec
+def reminder_sent(reminder: dict[str, Any], channel: str, result: DeliveryResult) -> None:
+    """Called once per outbox row after a reminder was handed to its channel and marked ``sent``.
+
+    :param reminder: a snapshot of the outbox row (``id``, ``connection_id``,
+        ``invoice_external_id``, ``customer_external_id``, ``step_key``, ``channel``, ``recipient``,
+        ``message_key``, ``amount_due`` as :class:`~decimal.Decimal` or ``None``, ``sent_at``).
+    :param channel: the configured channel name the message went through.
+    :param result: the notifier's :class:`hub.DeliveryResult`.
+
+    The message is already sent, so an exception is logged and swallowed, never retried.
     """
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -30,12 +31,15 @@ import pluggy
 from hub import hookspecs
 from hub.connectors import Connector
 from hub.errors import ConfigError, PluginError
-from hub.notifiers import Notifier
+from hub.notifiers import DeliveryResult, Notifier
 
 if TYPE_CHECKING:
     import click
+    from sqlalchemy import Engine
 
     from hub.records import RecordChange
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "hub"
 """The entry-point group third-party plugins register in (contract)."""
@@ -273,14 +277,37 @@ class PluginHost:
             if name not in cli.commands:
                 cli.add_command(command.value, name)
 
+    def has_listeners(self, hook_name: str = "records_changed") -> bool:
+        """Whether any loaded plugin implements the event ``hook_name`` (skip building it if not)."""
+        return bool(getattr(self.load().pm.hook, hook_name).get_hookimpls())
+
     def records_changed(
-        self, connection_id: int, object_type: str, changes: Sequence[RecordChange]
+        self,
+        connection_id: int,
+        object_type: str,
+        changes: Sequence[RecordChange],
+        engine: Engine | None = None,
     ) -> None:
         """Fire the ``records_changed`` event (exceptions propagate to the caller)."""
         if changes:
             self.load().pm.hook.records_changed(
-                connection_id=connection_id, object_type=object_type, changes=changes
+                connection_id=connection_id, object_type=object_type, changes=changes, engine=engine
             )
+
+    def reminder_sent(self, reminder: dict[str, Any], channel: str, result: DeliveryResult) -> None:
+        """Fire the ``reminder_sent`` event. Each implementation is called on its own; one that
+        fails is logged and the others still run (the message is already out: an observer must
+        neither undo it nor cause a retry)."""
+        arguments = {"reminder": reminder, "channel": channel, "result": result}
+        for impl in self.load().pm.hook.reminder_sent.get_hookimpls():
+            try:
+                impl.function(*(arguments[name] for name in impl.argnames))
+            except Exception:  # noqa: BLE001 - observers must not undo a delivered message
+                log.exception(
+                    "plugin %s failed in reminder_sent for reminder %s",
+                    impl.plugin_name,
+                    reminder.get("id"),
+                )
 
     def plugins(self) -> list[PluginInfo]:
         """Everything ``hubctl plugins`` shows: each plugin, its hooks, registrations and errors."""

@@ -1,4 +1,4 @@
-"""``hubctl scheduler``: enqueue due syncs and the nightly reconciliation, exactly once per slot.
+"""``hubctl scheduler``: enqueue due syncs, reminder rounds and the nightly reconciliation, once per slot.
 
 Time is cut into slots per frequency (``15m`` → one slot every 900 s since the epoch). For each due
 slot the scheduler first *claims* it in Redis (``SET key NX``); only the claim's winner enqueues,
@@ -68,6 +68,28 @@ def enqueue_due(engine: Engine, redis: Redis, now: datetime | None = None) -> li
     return enqueued
 
 
+#: Seconds between reminder planning rounds (``HUB_REMINDER_INTERVAL``); each round also picks up
+#: reminders whose retry back-off has passed and sends whose worker died.
+DEFAULT_REMINDER_INTERVAL = 300
+
+
+def reminder_interval() -> int:
+    return int(os.environ.get("HUB_REMINDER_INTERVAL") or DEFAULT_REMINDER_INTERVAL)
+
+
+def enqueue_reminders(redis: Redis, now: datetime | None = None) -> list[str]:
+    """Enqueue one reminder planning-and-dispatch round per interval slot (once across schedulers)."""
+    from hub.collections.tasks import plan_and_dispatch
+
+    now = now or utcnow()
+    interval = reminder_interval()
+    slot = int(now.timestamp()) // interval
+    if not _claim(redis, f"hub:sched:reminders:{interval}:{slot}", interval * 2):
+        return []
+    job_id = safe_job_id("reminders", slot)
+    return [enqueue_job(plan_and_dispatch, job_id=job_id, redis=redis, timeout=interval * 4)]
+
+
 def run_scheduler(
     engine: Engine,
     redis: Redis,
@@ -80,7 +102,7 @@ def run_scheduler(
     stop = stop or threading.Event()
     while True:
         try:
-            ids = enqueue_due(engine, redis)
+            ids = enqueue_due(engine, redis) + enqueue_reminders(redis)
             if ids:
                 log.info("enqueued %s", ", ".join(ids))
         except Exception:
@@ -91,4 +113,11 @@ def run_scheduler(
             return
 
 
-__all__ = ["DEFAULT_RECONCILE_HOUR", "INTERVALS", "enqueue_due", "run_scheduler"]
+__all__ = [
+    "DEFAULT_RECONCILE_HOUR",
+    "DEFAULT_REMINDER_INTERVAL",
+    "INTERVALS",
+    "enqueue_due",
+    "enqueue_reminders",
+    "run_scheduler",
+]

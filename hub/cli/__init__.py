@@ -7,10 +7,17 @@ from typing import Any
 
 import click
 
+from hub.cli.collections import channels, invoices, optout, policies, reminders
+from hub.cli.collections import customers as customer_commands
 from hub.cli.connections import connections
 from hub.cli.context import HubContext
 from hub.cli.core import export, init, plugins, rotate_key
+from hub.cli.customers import update_customer
 from hub.cli.mappings import mappings
+from hub.cli.quarantine import quarantine
+from hub.cli.sync import sync
+from hub.cli.web import demo, users, web
+from hub.cli.worker import scheduler, worker
 from hub.errors import ConfigError, HubError
 from hub.redaction import redact
 
@@ -58,11 +65,36 @@ def cli(ctx: click.Context) -> None:
     Settings come from the environment: DATABASE_URL, REDIS_URL, HUB_SECRET_KEY,
     HUB_INSTANCE_PATH (see docs/operations.md).
     """
-    ctx.ensure_object(HubContext)
+    hub = ctx.ensure_object(HubContext)
+    ctx.call_on_close(hub.close)
 
 
-for command in (init, plugins, export, rotate_key, connections, mappings):
+for command in (
+    init,
+    plugins,
+    export,
+    rotate_key,
+    connections,
+    mappings,
+    sync,
+    quarantine,
+    worker,
+    scheduler,
+    channels,
+    reminders,
+    customer_commands,
+    invoices,
+    optout,
+    policies,
+    web,
+    users,
+    demo,
+):
     cli.add_command(command)
+
+# ``customers`` (collector actions, hub.cli.collections) gains ``update`` (write-back,
+# hub.cli.customers; that module's name shadows ``customers`` here, hence the alias).
+customer_commands.add_command(update_customer)
 
 
 def main() -> None:

@@ -128,12 +128,14 @@ def add_log(
         )
 
 
-def announce(connection_id: int, object_type: str, changes: Sequence[RecordChange]) -> None:
+def announce(
+    engine: Engine, connection_id: int, object_type: str, changes: Sequence[RecordChange]
+) -> None:
     """Fire ``records_changed`` for committed changes; a failing listener never fails the sync."""
     if not changes:
         return
     try:
-        get_plugin_host().records_changed(connection_id, object_type, changes)
+        get_plugin_host().records_changed(connection_id, object_type, changes, engine)
     except Exception:
         log.exception("a records_changed listener failed (connection %s)", connection_id)
 
@@ -196,7 +198,7 @@ class _Run:
                 for key in ("created", "updated", "unchanged", "quarantined", "deleted"):
                     counts[key] += getattr(outcome, key)
                 write_counts(conn, self.run_id, self.counts, self.context.requests_made)
-            announce(self.connection_id, spec.object_type, outcome.changes)
+            announce(self.engine, self.connection_id, spec.object_type, outcome.changes)
             self._report(spec, counts, done=False)
         self._report(spec, counts, done=True)
 

@@ -69,7 +69,7 @@ def refresh_record(
             changes = outcome.changes
     finally:
         connector.close()
-    announce(connection_id, object_type, changes)
+    announce(engine, connection_id, object_type, changes)
     return changes
 
 
@@ -136,7 +136,7 @@ def reprocess_quarantined(
                     .where(_QUARANTINE.c.id == row["id"])
                     .values(attempts=_QUARANTINE.c.attempts + 1, updated_at=now, **values)
                 )
-        announce(connection_id, object_type, all_changes)
+        announce(engine, connection_id, object_type, all_changes)
     return summary
 
 

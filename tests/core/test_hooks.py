@@ -161,18 +161,22 @@ def test_hook_register_commands() -> None:
     assert {p.name: p for p in host.plugins()}["inline"].registers["commands"] == ["hello"]
 
 
-def test_hook_records_changed() -> None:
-    seen: list[tuple[int, str, list[str]]] = []
+def test_hook_records_changed(sqlite_engine: Any) -> None:
+    seen: list[tuple[int, str, list[str], Any]] = []
 
     class Plugin:
         @hookimpl
-        def records_changed(self, connection_id: int, object_type: str, changes: Any) -> None:
-            seen.append((connection_id, object_type, [c.external_id for c in changes]))
+        def records_changed(
+            self, connection_id: int, object_type: str, changes: Any, engine: Any
+        ) -> None:
+            seen.append((connection_id, object_type, [c.external_id for c in changes], engine))
 
     host = inline_host(Plugin())
+    marker = sqlite_engine  # the built-in collections listener really uses it
     host.records_changed(7, "payment", [RecordChange("P1", "created", {"external_id": "P1"})])
     host.records_changed(7, "payment", [])
-    assert seen == [(7, "payment", ["P1"])]
+    host.records_changed(8, "invoice", [RecordChange("I1", "deleted")], marker)
+    assert seen == [(7, "payment", ["P1"], None), (8, "invoice", ["I1"], marker)]
 
 
 def test_records_changed_errors_propagate() -> None:

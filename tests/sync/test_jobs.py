@@ -249,3 +249,13 @@ def test_scheduler_enqueues_again_in_the_next_slot(
     assert enqueue_due(engine, redis, t0.replace(minute=14)) == []
     _work(redis)
     assert enqueue_due(engine, redis, t0.replace(minute=16)) == [f"sync-{cid}"]
+
+
+def test_scheduler_enqueues_one_reminder_round_per_slot(redis: Redis) -> None:
+    from hub.scheduler import enqueue_reminders
+
+    t0 = datetime(2026, 3, 1, 0, 1, tzinfo=UTC)
+    [job_id] = enqueue_reminders(redis, t0)
+    assert job_id.startswith("reminders-")
+    assert enqueue_reminders(redis, t0.replace(minute=4)) == []  # a second scheduler: nothing
+    assert enqueue_reminders(redis, t0.replace(minute=6)) != []  # the next 5-minute slot

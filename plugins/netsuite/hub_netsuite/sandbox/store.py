@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -79,6 +80,7 @@ class SandboxStore:
         )
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
+        self._owned: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
         self._connections_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._listeners: list[ChangeListener] = []
@@ -142,6 +144,16 @@ class SandboxStore:
             register_functions(conn, self.rendering)
             self._local.conn = conn
             with self._connections_lock:
+                # The threaded server runs each request on a new thread: close the connections of
+                # threads that have ended, or their page caches pile up for the process's life.
+                alive = []
+                for owner, other in self._owned:
+                    if owner() is None or not owner().is_alive():  # type: ignore[union-attr]
+                        other.close()
+                        self._connections.remove(other)
+                    else:
+                        alive.append((owner, other))
+                self._owned = [*alive, (weakref.ref(threading.current_thread()), conn)]
                 self._connections.append(conn)
         return conn
 
@@ -151,6 +163,7 @@ class SandboxStore:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            self._owned.clear()
         self._local = threading.local()
 
     # -- reads ----------------------------------------------------------------------------------

@@ -222,3 +222,18 @@ def test_q_errors(store: SandboxStore, q: str, fragment: str) -> None:
         store.list_ids("customer", q=q)
     assert caught.value.status == 400 and caught.value.query_param == "q"
     assert fragment in caught.value.detail
+
+
+def test_connections_of_finished_threads_are_closed(store: SandboxStore) -> None:
+    """Regression: one connection (with its page cache) per request thread piled up until OOM."""
+    import threading
+
+    def query() -> None:
+        store.suiteql("SELECT id FROM customer")
+
+    for _ in range(40):
+        worker = threading.Thread(target=query)
+        worker.start()
+        worker.join()
+    store.suiteql("SELECT id FROM customer")  # a new owner prunes the finished ones
+    assert len(store._connections) <= 3
