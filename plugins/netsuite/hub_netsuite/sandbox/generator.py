@@ -128,21 +128,28 @@ class _Txn:
     tranid: str = ""
 
 
+HISTORY_GAP = timedelta(hours=2)
+"""How long before "now" the generated account's history ends."""
+
+
 class _Generator:
     def __init__(self, options: GeneratorOptions) -> None:
         self.o = options
         self.rng = random.Random(options.seed)
         self.now = options.now.astimezone(UTC)
+        #: Generated history stops a little before now, as in a real account: clamping to now
+        #: itself piled thousands of records onto one instant, inside every sync's overlap window.
+        self.cutoff = self.now - HISTORY_GAP
 
     # -- helpers -------------------------------------------------------------------------------
     def stamp(self, day: date) -> datetime:
-        """A business-hours local time on ``day`` as UTC, never after now."""
+        """A business-hours local time on ``day`` as UTC, never after the history cutoff."""
         rng = self.rng
         local = datetime(
             day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59),
             rng.randint(0, 59), tzinfo=self.o.timezone,
         )  # fmt: skip
-        return min(local.astimezone(UTC), self.now)
+        return min(local.astimezone(UTC), self.cutoff)
 
     @staticmethod
     def text(value: datetime) -> str:
@@ -315,7 +322,7 @@ class _Generator:
                 day,
                 min(
                     max(self.stamp(day), max(t.created for t in targets) + timedelta(minutes=5)),
-                    self.now,
+                    self.cutoff,
                 ),
                 targets[0].currency,
                 targets[0].rate,
@@ -356,7 +363,7 @@ class _Generator:
                 "CustCred",
                 invoice.customer,
                 day,
-                min(max(self.stamp(day), invoice.created + timedelta(minutes=5)), self.now),
+                min(max(self.stamp(day), invoice.created + timedelta(minutes=5)), self.cutoff),
                 invoice.currency,
                 invoice.rate,
                 amount,
@@ -395,7 +402,7 @@ def populate(conn: sqlite3.Connection, options: GeneratorOptions) -> None:
     """Replace the account's data with a generated one (runs inside the caller's transaction)."""
     gen = _Generator(options)
     _clear(conn)
-    modified = gen.text(min(options.now.astimezone(UTC), gen.now))
+    modified = gen.text(gen.cutoff)
     currencies = CURRENCIES if options.multi_currency else CURRENCIES[:1]
     conn.executemany(
         "INSERT INTO \"currency\" VALUES (?, ?, ?, ?, ?, ?, 2, 'F', ?)",
@@ -455,7 +462,7 @@ def _write_transactions(
             modified = touched.get(txn.id, modified)
         if rng.random() < 0.12:
             modified = min(modified + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 9)),
-                           gen.now)  # fmt: skip
+                           gen.cutoff)  # fmt: skip
         created, changed = gen.text(txn.created), gen.text(max(modified, txn.created))
         is_invoice = txn.type == "CustInvc"
         unpaid = 0 if txn.voided else txn.total - txn.paid
