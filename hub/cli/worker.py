@@ -10,12 +10,24 @@ from hub.cli.context import HubContext, pass_hub
 from hub.queueing import DEFAULT_QUEUE, get_queue, redis_connection
 
 
+def default_queues() -> tuple[str, ...]:
+    """Every queue the hub enqueues on: syncs and other jobs, then reminder sends.
+
+    A worker started without ``--queue`` must serve them all, or reminders planned by the
+    scheduler would wait forever on a queue nobody works on.
+    """
+    from hub.collections.settings import CollectionsSettings
+
+    reminders = CollectionsSettings.from_env().queue
+    return (DEFAULT_QUEUE,) if reminders == DEFAULT_QUEUE else (DEFAULT_QUEUE, reminders)
+
+
 @click.command()
 @click.option(
     "--queue",
     "queues",
     multiple=True,
-    help=f"Queue to work on (repeatable; default {DEFAULT_QUEUE}).",
+    help=f"Queue to work on (repeatable; default: {DEFAULT_QUEUE} and the reminder queue).",
 )
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", help="Worker name (default: host and pid).")
@@ -31,7 +43,7 @@ def worker(hub: HubContext, queues: tuple[str, ...], burst: bool, name: str | No
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     hub.migrated_engine()
     redis = redis_connection(hub.settings)
-    worker_queues = [get_queue(q, redis) for q in (queues or (DEFAULT_QUEUE,))]
+    worker_queues = [get_queue(q, redis) for q in (queues or default_queues())]
     rq_worker = Worker(
         worker_queues, connection=redis, serializer=JSONSerializer, name=name or None
     )

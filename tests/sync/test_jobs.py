@@ -229,6 +229,9 @@ def test_two_schedulers_enqueue_each_due_sync_once(
         assert proc.returncode == 0, out
     ids = sorted(j.decode() for j in redis.lrange("rq:queue:default", 0, -1))
     day = datetime.now(UTC).strftime("%Y%m%d")
+    reminder_rounds = [i for i in ids if i.startswith("reminders-")]
+    assert len(reminder_rounds) == 1  # two schedulers, one reminder round
+    ids.remove(reminder_rounds[0])
     assert ids == sorted(
         [
             f"sync-{quarter}",
@@ -259,3 +262,13 @@ def test_scheduler_enqueues_one_reminder_round_per_slot(redis: Redis) -> None:
     assert job_id.startswith("reminders-")
     assert enqueue_reminders(redis, t0.replace(minute=4)) == []  # a second scheduler: nothing
     assert enqueue_reminders(redis, t0.replace(minute=6)) != []  # the next 5-minute slot
+
+
+def test_default_worker_serves_the_reminder_queue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: workers served only "default", so scheduled reminder sends never ran."""
+    from hub.cli.worker import default_queues
+
+    monkeypatch.delenv("HUB_REMINDER_QUEUE", raising=False)
+    assert default_queues() == ("default", "reminders")
+    monkeypatch.setenv("HUB_REMINDER_QUEUE", "default")
+    assert default_queues() == ("default",)
