@@ -5,7 +5,8 @@ The sender (e.g. the SuiteScript user-event script deployed in NetSuite) signs e
 "<timestamp>.<raw body>">`` with the connection's webhook secret (shown in the admin). The hub refuses
 bad or missing signatures (401), timestamps outside the tolerance window (401), and replays of a
 signature it has already accepted (409, remembered in Redis for the window). The JSON body names the
-record: ``{"type": "invoice", "id": "1234"}``; the refresh is queued for the workers (202).
+record: ``{"type": "invoice", "id": "1234"}``; the refresh is queued for the workers (202). A
+payment's refresh also re-reads the invoices it applies to (:mod:`hub.web.webhook_jobs`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from hub.web.services import (
     sync_api,
     webhook_secret,
 )
+from hub.web.webhook_jobs import refresh_from_webhook
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,13 @@ def receive(plugin: str, connection: str) -> ResponseReturnValue:
     except (ValueError, KeyError, TypeError):
         return jsonify(error='body must be JSON like {"type": "invoice", "id": "123"}'), 400
     try:
-        job_id = sync_api("enqueue_refresh")(
-            connection_id, object_type, external_id, redis=redis_bytes()
+        job_id = sync_api("enqueue_job")(
+            refresh_from_webhook,
+            connection_id,
+            object_type,
+            external_id,
+            job_id=sync_api("safe_job_id")("webhook", connection_id, object_type, external_id),
+            redis=redis_bytes(),
         )
     except ConfigError as exc:
         return jsonify(error=str(exc)), 503
