@@ -87,6 +87,9 @@ class Reminder(SQLModel, table=True):
         Index("ix_reminder_due", "status", "scheduled_for"),
         Index("ix_reminder_message", "message_key"),
         Index("ix_reminder_customer", "connection_id", "customer_external_id"),
+        # The planner's anti-join reads one step's rows; without this, PostgreSQL hashes a
+        # sequential scan of the whole (ever-growing) outbox for each step.
+        Index("ix_reminder_step", "connection_id", "step_key", "invoice_external_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -144,6 +144,24 @@ class Planner:
                 found.extend((inv, step_key) for inv in rows)
         return found
 
+    def explain_due(self, now: datetime) -> list[str]:
+        """The database's plan for each step's candidate query (``EXPLAIN QUERY PLAN`` on SQLite,
+        ``EXPLAIN`` on PostgreSQL), one line per plan row, for benchmarks and diagnosis."""
+        lines: list[str] = []
+        dialect = self.engine.dialect
+        with self.engine.connect() as conn:
+            for step_key, low, high in self._windows(now):
+                query = self._due_query(step_key, low, high)
+                sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+                lines.append(f"step {step_key} (due {low}..{high}):")
+                if dialect.name == "sqlite":
+                    rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+                    lines.extend(f"  {row[-1]}" for row in rows)
+                else:
+                    rows = conn.exec_driver_sql(f"EXPLAIN {sql}").all()
+                    lines.extend(f"  {row[0]}" for row in rows)
+        return lines
+
     # --- candidates ---------------------------------------------------------------------------
 
     def _windows(self, now: datetime) -> list[tuple[str, date, date]]:

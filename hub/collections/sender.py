@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from hub.collections import suppression as why
 from hub.collections.channels import ChannelService
-from hub.collections.consent import ConsentLedger, unsubscribe_token
+from hub.collections.consent import ConsentLedger, normalize, unsubscribe_token
 from hub.collections.models import Reminder
 from hub.collections.policies import Policy, PolicyService
 from hub.collections.rendering import InvoiceLine, Renderer
@@ -105,7 +105,7 @@ class Sender:
             self._resolvers[connection_id] = loaded
         return loaded[1]
 
-    # --- one message --------------------------------------------------------------------------
+    # --- messages -----------------------------------------------------------------------------
 
     def deliver(self, reminder_id: int, now: datetime | None = None) -> Outcome:
         """Send the message reminder ``reminder_id`` belongs to, if it is still due and owed.
@@ -113,66 +113,136 @@ class Sender:
         A transient channel failure returns ``retry``: the rows go back to ``scheduled`` after a
         back-off and the next dispatch pass sends them again, with the same idempotency key.
         """
+        return self.deliver_many([reminder_id], now)[0]
+
+    def deliver_many(
+        self, reminder_ids: Sequence[int], now: datetime | None = None
+    ) -> list[Outcome]:
+        """:meth:`deliver` for several messages at once, one outcome per id (same order).
+
+        The messages are claimed in one statement and re-checked with a few set-based queries;
+        each is then sent (over the notifier's reused connection) and recorded on its own, so a
+        crash loses or repeats at most the message in flight. Messages not reached within half a
+        lease (a slow channel) are handed back to ``queued`` unsent.
+        """
         now = now or utcnow()
         with Session(self.engine) as session:
-            lead = session.get(Reminder, reminder_id)
-            if lead is None:
-                return Outcome("skipped", "no such reminder")
-            key = lead.message_key
+            leads = dict(
+                session.execute(
+                    select(col(Reminder.id), col(Reminder.message_key)).where(
+                        col(Reminder.id).in_(list(reminder_ids))
+                    )
+                ).all()
+            )
+        keys = list(dict.fromkeys(leads[i] for i in reminder_ids if i in leads))
+        lease: datetime | None = None
         if self.dry_run:
-            rows = self._rows(key, ("scheduled", "queued"))
-            lease = None
+            rows = self._rows(keys, ("scheduled", "queued"))
         else:
-            lease = self._claim(key, now)
-            if lease is None:
-                return Outcome("skipped", "already sent, cancelled or being sent")
-            rows = self._rows(key, ("sending",), lease)
-        if not rows:
-            return Outcome("skipped", "nothing to send")
-        keep, suppressed = self._recheck(rows, now)
+            lease = self._claim(keys, now)
+            rows = self._rows(keys, ("sending",), lease)
+        by_key: dict[str, list[Reminder]] = {}
+        for row in rows:
+            by_key.setdefault(row.message_key, []).append(row)
+        checks = self._recheck(rows, now) if rows else {}
+        outcomes: dict[str, Outcome] = {}
+        started = time.monotonic()
+        pending = [k for k in keys if k in by_key]
+        try:
+            while pending:
+                key = pending[0]
+                if (
+                    lease is not None
+                    and time.monotonic() - started > self.settings.lease_seconds / 2
+                ):
+                    break
+                outcomes[key] = self._deliver_one(by_key[key], checks, lease, now)
+                pending.pop(0)
+        finally:
+            if lease is not None:
+                for key in pending:  # not reached (slow channel or an error): hand them back
+                    self._finish(by_key[key], lease, status="queued", refund_attempt=True)
+        results: list[Outcome] = []
+        for reminder_id in reminder_ids:
+            key = leads.get(reminder_id)
+            if key is None:
+                results.append(Outcome("skipped", "no such reminder"))
+            elif key in outcomes:
+                results.append(outcomes[key])
+            elif key in by_key:
+                results.append(Outcome("retry", "not reached in this batch"))
+            elif self.dry_run:
+                results.append(Outcome("skipped", "nothing to send"))
+            else:
+                results.append(Outcome("skipped", "already sent, cancelled or being sent"))
+        return results
+
+    def _deliver_one(
+        self,
+        rows: list[Reminder],
+        checks: dict[int, tuple[Invoice | None, Customer | None, str | None]],
+        lease: datetime | None,
+        now: datetime,
+    ) -> Outcome:
+        keep: list[tuple[Reminder, Invoice]] = []
+        suppressed: list[tuple[Reminder, str]] = []
+        for row in rows:
+            invoice, _customer, reason = checks[row.id or 0]
+            if reason is None and invoice is not None:
+                keep.append((row, invoice))
+            else:
+                suppressed.append((row, reason or why.DELETED))
         if suppressed and lease is not None:
             for row, reason in suppressed:
                 self._finish([row], lease, status="suppressed", reason=reason)
         if not keep:
             return Outcome("suppressed", ", ".join(sorted({r for _, r in suppressed})))
-        message = self._render(keep, now)
+        message = self._render(keep, now, customer=checks[keep[0][0].id or 0][1])
         if self.dry_run:
             self.rendered.append(message)
             return Outcome("sent", "dry run")
         assert lease is not None
         return self._send(keep, message, lease, now)
 
-    def _claim(self, key: str, now: datetime) -> datetime | None:
+    def _claim(self, keys: list[str], now: datetime) -> datetime:
         lease = now + timedelta(seconds=self.settings.lease_seconds)
         with self.engine.begin() as conn:
-            outcome = conn.execute(
-                update(Reminder)
-                .where(
-                    col(Reminder.message_key) == key,
-                    (col(Reminder.status) == "queued")
-                    | ((col(Reminder.status) == "scheduled") & (col(Reminder.scheduled_for) <= now))
-                    | ((col(Reminder.status) == "sending") & (col(Reminder.lease_until) < now)),
-                    col(Reminder.attempts) < self.settings.max_attempts,
+            for i in range(0, len(keys), 500):
+                conn.execute(
+                    update(Reminder)
+                    .where(
+                        col(Reminder.message_key).in_(keys[i : i + 500]),
+                        (col(Reminder.status) == "queued")
+                        | (
+                            (col(Reminder.status) == "scheduled")
+                            & (col(Reminder.scheduled_for) <= now)
+                        )
+                        | ((col(Reminder.status) == "sending") & (col(Reminder.lease_until) < now)),
+                        col(Reminder.attempts) < self.settings.max_attempts,
+                    )
+                    .values(
+                        status="sending",
+                        lease_until=lease,
+                        attempts=Reminder.attempts + 1,
+                        updated_at=now,
+                    )
                 )
-                .values(
-                    status="sending",
-                    lease_until=lease,
-                    attempts=Reminder.attempts + 1,
-                    updated_at=now,
-                )
-            )
-        return lease if outcome.rowcount else None
+        return lease
 
     def _rows(
-        self, key: str, statuses: tuple[str, ...], lease: datetime | None = None
+        self, keys: list[str], statuses: tuple[str, ...], lease: datetime | None = None
     ) -> list[Reminder]:
-        query = select(Reminder).where(
-            col(Reminder.message_key) == key, col(Reminder.status).in_(statuses)
-        )
-        if lease is not None:
-            query = query.where(col(Reminder.lease_until) == lease)
+        out: list[Reminder] = []
         with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.execute(query.order_by(col(Reminder.id))).scalars())
+            for i in range(0, len(keys), 500):
+                query = select(Reminder).where(
+                    col(Reminder.message_key).in_(keys[i : i + 500]),
+                    col(Reminder.status).in_(statuses),
+                )
+                if lease is not None:
+                    query = query.where(col(Reminder.lease_until) == lease)
+                out.extend(session.execute(query.order_by(col(Reminder.id))).scalars())
+        return out
 
     # --- freshness and suppression ------------------------------------------------------------
 
@@ -186,71 +256,93 @@ class Sender:
 
     def _recheck(
         self, rows: list[Reminder], now: datetime
-    ) -> tuple[list[tuple[Reminder, Invoice]], list[tuple[Reminder, str]]]:
+    ) -> dict[int, tuple[Invoice | None, Customer | None, str | None]]:
+        """Per row id: its invoice (refreshed from the ERP when not fresh), its customer and the
+        reason it must not be sent now (``None``: send it)."""
         from hub.collections.actions import load_active_holds
 
-        keep: list[tuple[Reminder, Invoice]] = []
-        suppressed: list[tuple[Reminder, str]] = []
         fresh_after = now - timedelta(seconds=self.settings.freshness_seconds)
         stale_after = now - timedelta(seconds=self.settings.stale_after_seconds)
-        resolver = self._resolver(rows[0].connection_id)
+        out: dict[int, tuple[Invoice | None, Customer | None, str | None]] = {}
+        groups: dict[int, list[Reminder]] = {}
         for row in rows:
+            groups.setdefault(row.connection_id, []).append(row)
+        for cid, group in groups.items():
+            resolver = self._resolver(cid)
             with Session(self.engine) as session:
-                invoice = self._invoice(session, row)
-            if invoice is not None and invoice.synced_at < fresh_after and self.refresh is not None:
+                invoices = _by_external_id(
+                    session, Invoice, cid, {r.invoice_external_id for r in group}
+                )
+                customers = _by_external_id(
+                    session, Customer, cid, {r.customer_external_id or "" for r in group}
+                )
+            stale: set[str] = set()
+            for external_id, invoice in list(invoices.items()):
+                if invoice.synced_at >= fresh_after or self.refresh is None:
+                    continue
                 try:
-                    self.refresh(self.engine, row.connection_id, "invoice", row.invoice_external_id)
-                    with Session(self.engine) as session:
-                        invoice = self._invoice(session, row)
+                    self.refresh(self.engine, cid, "invoice", external_id)
                 except Exception as exc:  # noqa: BLE001 - any refresh failure means "not verified"
-                    log.warning(
-                        "refresh of invoice %s failed: %s",
-                        row.invoice_external_id,
-                        redact(str(exc)),
-                    )
-                    if invoice is None or invoice.synced_at < stale_after:
-                        suppressed.append((row, why.STALE))
-                        continue
+                    log.warning("refresh of invoice %s failed: %s", external_id, redact(str(exc)))
+                    if invoice.synced_at < stale_after:
+                        stale.add(external_id)
+                    continue
+                with Session(self.engine) as session:
+                    refreshed = _by_external_id(session, Invoice, cid, {external_id})
+                if external_id in refreshed:
+                    invoices[external_id] = refreshed[external_id]
+                else:
+                    del invoices[external_id]
             with Session(self.engine) as session:
-                customer = session.execute(
-                    select(Customer).where(
-                        col(Customer.connection_id) == row.connection_id,
-                        col(Customer.external_id) == (row.customer_external_id or ""),
-                    )
-                ).scalar_one_or_none()
                 holds = load_active_holds(
                     session,
-                    row.connection_id,
-                    [row.customer_external_id or ""],
-                    [row.invoice_external_id],
+                    cid,
+                    [r.customer_external_id or "" for r in group],
+                    [r.invoice_external_id for r in group],
                 )
-            policy = resolver(customer)
-            reason = why.invoice_reason(invoice, policy.settings.min_amount_due)
-            if reason is None and invoice is not None:
-                reason = why.hold_reason(invoice, customer, holds, now.date())
-            if (
-                reason is None
-                and row.recipient
-                and ConsentLedger(self.engine).opted_out([row.recipient], row.channel)
-            ):
-                reason = why.OPTED_OUT
-            if reason is None and invoice is not None:
-                keep.append((row, invoice))
-            else:
-                suppressed.append((row, reason or why.DELETED))
-        return keep, suppressed
+            opted: dict[str, set[str]] = {}
+            for channel in {r.channel for r in group}:
+                opted[channel] = ConsentLedger(self.engine).opted_out(
+                    [r.recipient for r in group if r.channel == channel and r.recipient], channel
+                )
+            for row in group:
+                invoice = invoices.get(row.invoice_external_id)
+                customer = customers.get(row.customer_external_id or "")
+                reason: str | None
+                if row.invoice_external_id in stale:
+                    reason = why.STALE
+                else:
+                    policy = resolver(customer)
+                    reason = why.invoice_reason(invoice, policy.settings.min_amount_due)
+                    if reason is None and invoice is not None:
+                        reason = why.hold_reason(invoice, customer, holds, now.date())
+                    if (
+                        reason is None
+                        and row.recipient
+                        and normalize(row.recipient) in opted[row.channel]
+                    ):
+                        reason = why.OPTED_OUT
+                out[row.id or 0] = (invoice, customer, reason)
+        return out
 
     # --- rendering and delivery ---------------------------------------------------------------
 
-    def _render(self, keep: list[tuple[Reminder, Invoice]], now: datetime) -> OutgoingMessage:
+    def _render(
+        self,
+        keep: list[tuple[Reminder, Invoice]],
+        now: datetime,
+        *,
+        customer: Customer | None = None,
+    ) -> OutgoingMessage:
         first, _ = keep[0]
-        with Session(self.engine) as session:
-            customer = session.execute(
-                select(Customer).where(
-                    col(Customer.connection_id) == first.connection_id,
-                    col(Customer.external_id) == (first.customer_external_id or ""),
-                )
-            ).scalar_one_or_none()
+        if customer is None:
+            with Session(self.engine) as session:
+                customer = session.execute(
+                    select(Customer).where(
+                        col(Customer.connection_id) == first.connection_id,
+                        col(Customer.external_id) == (first.customer_external_id or ""),
+                    )
+                ).scalar_one_or_none()
         policy = self._resolver(first.connection_id)(customer)
         lines = [
             InvoiceLine(
@@ -341,24 +433,18 @@ class Sender:
         except Exception as exc:
             self._retry_later(rows, lease, now, redact(str(exc)))
             raise
-        self._finish(rows, lease, status="sent", provider_id=result.provider_id, keep=keep)
-        self._announce_sent(rows, first.channel_name, result)
+        recorded = self._finish(
+            rows, lease, status="sent", provider_id=result.provider_id, keep=keep
+        )
+        self._announce_sent(recorded, first.channel_name, result)
         return Outcome("sent", result.provider_id)
 
     def _announce_sent(
         self, rows: list[Reminder], channel_name: str, result: DeliveryResult
     ) -> None:
         """Fire ``reminder_sent`` for each row that this attempt recorded as sent."""
-        ids = [r.id for r in rows]
-        with Session(self.engine) as session:
-            sent = session.execute(
-                select(Reminder)
-                .where(col(Reminder.id).in_(ids), col(Reminder.status) == "sent")
-                .order_by(col(Reminder.id))
-            ).scalars()
-            snapshots = [_snapshot(r) for r in sent]
-        for snapshot in snapshots:
-            self.channels.host.reminder_sent(snapshot, channel_name, result)
+        for row in rows:
+            self.channels.host.reminder_sent(_snapshot(row), channel_name, result)
 
     def _retry_later(
         self, rows: list[Reminder], lease: datetime, now: datetime, error: str
@@ -385,8 +471,11 @@ class Sender:
         keep: list[tuple[Reminder, Invoice]] | None = None,
         scheduled_for: datetime | None = None,
         refund_attempt: bool = False,
-    ) -> None:
+    ) -> list[Reminder]:
+        """Record the attempt's result on the rows still leased by it; returns those rows
+        (updated in memory too)."""
         now = utcnow()
+        recorded: list[Reminder] = []
         amounts = {r.id: inv.amount_due for r, inv in keep or []}
         with Session(self.engine) as session:
             for row in rows:
@@ -403,7 +492,7 @@ class Sender:
                     values.update(
                         provider_id=provider_id, sent_at=now, amount_due=amounts.get(row.id)
                     )
-                session.execute(
+                outcome = session.connection().execute(
                     update(Reminder)
                     .where(
                         col(Reminder.id) == row.id,
@@ -412,6 +501,11 @@ class Sender:
                     )
                     .values(**values)
                 )
+                if outcome.rowcount:
+                    recorded.append(row)
+                    if status == "sent":
+                        row.status, row.sent_at = status, now
+                        row.provider_id, row.amount_due = provider_id, amounts.get(row.id)
                 if status in ("sent", "suppressed", "failed"):
                     what = {
                         "sent": "sent",
@@ -429,6 +523,22 @@ class Sender:
                         data={"reminder_id": row.id, "message_key": row.message_key},
                     )
             session.commit()
+        return recorded
+
+
+def _by_external_id(
+    session: Session, model: Any, connection_id: int, ids: set[str]
+) -> dict[str, Any]:
+    keys = sorted(ids)
+    out: dict[str, Any] = {}
+    for i in range(0, len(keys), 500):
+        rows = session.execute(
+            select(model).where(
+                model.connection_id == connection_id, model.external_id.in_(keys[i : i + 500])
+            )
+        ).scalars()
+        out.update((r.external_id, r) for r in rows)
+    return out
 
 
 def _snapshot(row: Reminder) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from hub.errors import TransientError
 from hub.models import Connection, Invoice, utcnow
 from hub.notifiers import OutgoingMessage
 
+#: How many messages the foreground sender claims and re-checks together.
+SEND_BATCH = 50
+
 
 @dataclass
 class RunSummary:
@@ -81,12 +84,14 @@ def run_reminders(
     else:
         sender = sender_factory(engine, channels)
         try:
-            for lead, _key in dispatch_due(engine, now):
+            leads = [lead for lead, _key in dispatch_due(engine, now)]
+            for i in range(0, len(leads), SEND_BATCH):
+                batch = leads[i : i + SEND_BATCH]
                 try:
-                    outcome = sender.deliver(lead, now)
+                    outcomes = sender.deliver_many(batch, now)
                 except TransientError as exc:
-                    outcome = Outcome("retry", str(exc))
-                summary.outcomes[outcome.status] += 1
+                    outcomes = [Outcome("retry", str(exc))] * len(batch)
+                summary.outcomes.update(o.status for o in outcomes)
         finally:
             sender.close()
     with Session(engine) as session:

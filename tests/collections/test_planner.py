@@ -233,3 +233,26 @@ def test_preview_simulates_days_ahead_without_writing(
         (date(2026, 3, 13), "overdue-7"),
     ]
     assert _rows(engine) == []
+
+
+def test_find_due_is_one_indexed_query_per_step(
+    engine: Engine, channels: ChannelService, connection_id: int
+) -> None:
+    c = _conf()
+    _email_channel(channels)
+    c.add_customer(engine, connection_id, "C1", email="c1@x.example")
+    c.add_invoice(engine, connection_id, "I1", "C1", TODAY - timedelta(days=1))
+    c.add_invoice(engine, connection_id, "I2", "C1", TODAY - timedelta(days=1), status="paid")
+    c.add_invoice(engine, connection_id, "I3", "C1", TODAY - timedelta(days=200))
+    planner = Planner(engine, connection_id, channels)
+    found = planner.find_due(NOW)
+    assert ("I1", "overdue-1") in {(inv.external_id, key) for inv, key in found}
+    assert {inv.external_id for inv, _ in found} == {"I1"}  # paid and long-past ones are not
+    planner.plan(NOW)
+    again = {(inv.external_id, key) for inv, key in planner.find_due(NOW)}
+    assert ("I1", "overdue-1") not in again  # already planned: the anti-join leaves it out
+    plan = "\n".join(planner.explain_due(NOW))
+    steps = [s.key for s in PolicyService(engine).ensure_default().steps]
+    assert all(f"step {key} " in plan for key in steps)
+    if engine.dialect.name == "sqlite":
+        assert "USING INDEX ix_invoice_open_due" in plan and "SCAN invoice" not in plan

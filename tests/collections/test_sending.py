@@ -156,7 +156,7 @@ def test_payment_cancels_pending_reminders_at_once(
     with Session(engine) as session:
         session.execute(
             update(Invoice)
-            .where(Invoice.external_id == "I3")
+            .where(col(Invoice.external_id) == "I3")
             .values(amount_due=Decimal("60.00"), status="partially_paid")
         )
         session.commit()
@@ -181,7 +181,7 @@ def test_sender_refreshes_stale_invoice_and_suppresses_when_paid(
         with Session(eng) as session:
             session.execute(
                 update(Invoice)
-                .where(Invoice.external_id == external_id)
+                .where(col(Invoice.external_id) == external_id)
                 .values(status="paid", amount_due=Decimal(0), synced_at=NOW)
             )
             session.commit()
@@ -268,3 +268,62 @@ def test_transient_smtp_failure_retries_with_the_same_message_id(
         )
     finally:
         server.stop()
+
+
+def test_deliver_many_claims_a_batch_and_sends_each_message_once(
+    engine: Engine, channels: ChannelService, connection_id: int, smtp_server: Any
+) -> None:
+    c = _conf()
+    _setup(engine, channels, connection_id, smtp_server.port)
+    c.add_customer(engine, connection_id, "C2", email="c2@x.example", name="Initech")
+    c.add_customer(engine, connection_id, "C3", email="c3@x.example", name="Hooli")
+    for inv, cust in (("I1", "C1"), ("I2", "C2"), ("I3", "C3")):
+        c.add_invoice(engine, connection_id, inv, cust, TODAY - timedelta(days=7))
+    from hub.collections.planner import Planner
+
+    Planner(engine, connection_id, channels).plan(NOW)
+    with Session(engine) as session:  # I2 got paid after planning: its message is suppressed
+        session.execute(
+            update(Invoice).where(col(Invoice.external_id) == "I2").values(status="paid")
+        )
+        session.commit()
+    leads = {r.invoice_external_id: r.id or 0 for r in _rows(engine) if r.channel == "email"}
+    sender = _sender_factory()(engine, channels)
+    try:
+        ids = [leads["I1"], leads["I2"], 999_999, leads["I3"], leads["I1"]]
+        outcomes = [o.status for o in sender.deliver_many(ids, NOW)]
+        again = [o.status for o in sender.deliver_many([leads["I1"], leads["I3"]], NOW)]
+    finally:
+        sender.close()
+    assert outcomes == ["sent", "suppressed", "skipped", "sent", "sent"]
+    assert again == ["skipped", "skipped"]
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.handler.delivered) == [
+        "c1@x.example",
+        "c3@x.example",
+    ]
+    status = {
+        r.invoice_external_id: (r.status, r.reason) for r in _rows(engine) if r.channel == "email"
+    }
+    assert status["I2"] == ("suppressed", "paid") and status["I1"][0] == "sent"
+
+
+def test_messages_not_reached_within_half_a_lease_go_back_unsent(
+    engine: Engine, channels: ChannelService, connection_id: int, smtp_server: Any
+) -> None:
+    c = _conf()
+    _setup(engine, channels, connection_id, smtp_server.port)
+    c.add_invoice(engine, connection_id, "I1", "C1", TODAY - timedelta(days=7))
+    from hub.collections.planner import Planner
+
+    Planner(engine, connection_id, channels).plan(NOW)
+    [lead] = [r.id or 0 for r in _rows(engine) if r.channel == "email"]
+    settings = CollectionsSettings(freshness_seconds=600, lease_seconds=0)  # no time at all
+    sender = Sender(engine, channels, settings, refresh=None)
+    try:
+        [outcome] = sender.deliver_many([lead], NOW)
+    finally:
+        sender.close()
+    assert outcome.status == "retry"
+    assert smtp_server.handler.delivered == []
+    [row] = [r for r in _rows(engine) if r.id == lead]
+    assert (row.status, row.attempts, row.lease_until) == ("queued", 0, None)
