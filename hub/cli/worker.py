@@ -22,6 +22,23 @@ def default_queues() -> tuple[str, ...]:
     return (DEFAULT_QUEUE,) if reminders == DEFAULT_QUEUE else (DEFAULT_QUEUE, reminders)
 
 
+def preload() -> None:
+    """Load plugins and job modules once in the worker, before RQ forks a process per job.
+
+    Without it every job's child process imports every plugin again (about a second), which is
+    most of the latency between a payment webhook and its reminders being cancelled.
+    """
+    import hub.collections.tasks  # noqa: F401
+    import hub.jobs  # noqa: F401
+    import hub.web.webhook_jobs  # noqa: F401
+    from hub.plugins import get_plugin_host
+
+    host = get_plugin_host()
+    host.connectors()  # collect every registration now
+    for name in host.connectors():
+        host.connector(name)
+
+
 @click.command()
 @click.option(
     "--queue",
@@ -42,6 +59,7 @@ def worker(hub: HubContext, queues: tuple[str, ...], burst: bool, name: str | No
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     hub.migrated_engine()
+    preload()
     redis = redis_connection(hub.settings)
     worker_queues = [get_queue(q, redis) for q in (queues or default_queues())]
     rq_worker = Worker(
