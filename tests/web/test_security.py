@@ -34,6 +34,8 @@ COLLECTOR_OK = (
     "/admin/plan/",
 )
 ADMIN_ONLY = (
+    "/admin/channels/",
+    "/admin/channels/new?plugin=email_reminders",
     "/admin/connections/",
     "/admin/connections/new?plugin=example_csv",
     "/admin/mappings/",
@@ -117,6 +119,7 @@ def test_admin_reaches_every_page(admin_client: FlaskClient) -> None:
         "/admin/users/",
         "/admin/plugins/",
         "/admin/policies/",
+        "/admin/channels/",
         "/admin/rq/",
         "/admin/mail/",
     ):

@@ -84,6 +84,8 @@ def add_collections_views(admin: Admin, db: Any) -> None:
         from hub.collections import models
     except ImportError:  # pragma: no cover - collections engine not installed
         return
+    from hub.web.views.channels import ChannelsView
+
     category = "Collections"
     admin.add_view(
         OutboxView(models.Reminder, db, name="Reminders", endpoint="reminders", category=category)
@@ -104,6 +106,7 @@ def add_collections_views(admin: Admin, db: Any) -> None:
     admin.add_view(PlanPreviewView(name="14-day preview", endpoint="plan", category=category))
     admin.add_view(PoliciesView(name="Policies", endpoint="policies", category=category))
     admin.add_view(ReminderTemplatesView(name="Templates", endpoint="templates", category=category))
+    admin.add_view(ChannelsView(name="Channels", endpoint="channels", category=category))
     admin.add_view(CollectorActionsView(name="Actions", endpoint="actions"))
 
 
