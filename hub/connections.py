@@ -8,29 +8,25 @@ together; the rest is stored readable so the admin can show it without the key.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from hub.configstore import EncryptedConfigService
 from hub.connectors import CheckResult, Connector, ConnectorContext
-from hub.crypto import SecretBox
 from hub.errors import ConfigError
-from hub.jsonschemas import secret_fields, validate_config
+from hub.jsonschemas import secret_fields, split_secrets, validate_config
 from hub.mappings import MappingService
 from hub.models import Connection, utcnow
-from hub.plugins import PluginHost
 from hub.redaction import mask_config, redact
 
 SYNC_SETTING_KEYS = ("objects", "frequency", "direction")
 FREQUENCIES = ("realtime", "15m", "30m", "60m", "manual")
 DEFAULT_FREQUENCY = "15m"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-class ConnectionService:
+class ConnectionService(EncryptedConfigService):
     """Create, read, test and remove connections.
 
     :param engine: the hub database.
@@ -38,25 +34,11 @@ class ConnectionService:
     :param box: encrypts secrets; only needed to add, test or use connections.
     """
 
-    def __init__(self, engine: Engine, host: PluginHost, box: SecretBox | None = None) -> None:
-        self.engine = engine
-        self.host = host
-        self.box = box
-
-    def _require_box(self) -> SecretBox:
-        if self.box is None:
-            raise ConfigError("no secret key configured; set HUB_SECRET_KEY or run `hubctl init`")
-        return self.box
-
     # --- create / read / delete ---------------------------------------------------------------
 
     def add(self, name: str, plugin: str, config: Mapping[str, Any]) -> Connection:
         """Validate and store a new connection, with the plugin's default mappings as version 1."""
-        if not _NAME.match(name):
-            raise ConfigError(
-                f"invalid connection name {name!r}: use letters, digits, '_', '-', "
-                "'.' (at most 100 characters, starting with a letter or digit)"
-            )
+        self.check_name("connection", name)
         connector_class = self.host.connector(plugin)
         if not isinstance(config, Mapping):
             raise ConfigError("the connection config must be a JSON object")
@@ -66,9 +48,7 @@ class ConnectionService:
         objects, frequency, direction = self._sync_settings(
             connector_class, plugin_config, settings
         )
-        secrets = secret_fields(connector_class.config_schema)
-        public = {k: v for k, v in plugin_config.items() if k not in secrets}
-        hidden = {k: v for k, v in plugin_config.items() if k in secrets}
+        public, hidden = split_secrets(connector_class.config_schema, plugin_config)
         box = self._require_box()
         with Session(self.engine, expire_on_commit=False) as session:
             if session.exec(select(Connection).where(Connection.name == name)).first():

@@ -6,43 +6,27 @@ config, fields marked ``x-secret`` are encrypted together with :class:`hub.crypt
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from hub.collections.models import Channel
-from hub.crypto import SecretBox
+from hub.configstore import EncryptedConfigService
 from hub.errors import ConfigError, HubError
 from hub.jsonschemas import secret_fields, split_secrets, validate_config
 from hub.models import utcnow
 from hub.notifiers import DeliveryResult, Notifier, OutgoingMessage
-from hub.plugins import PluginHost
 from hub.redaction import mask_config, redact
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
-
-class ChannelService:
+class ChannelService(EncryptedConfigService):
     """Create, list, instantiate and test reminder channels."""
-
-    def __init__(self, engine: Engine, host: PluginHost, box: SecretBox | None = None) -> None:
-        self.engine = engine
-        self.host = host
-        self.box = box
-
-    def _require_box(self) -> SecretBox:
-        if self.box is None:
-            raise ConfigError("no secret key configured; set HUB_SECRET_KEY or run `hubctl init`")
-        return self.box
 
     def add(self, name: str, plugin: str, config: Mapping[str, Any]) -> Channel:
         """Validate ``config`` against the notifier's schema and store the channel."""
-        if not _NAME.match(name):
-            raise ConfigError(f"invalid channel name {name!r}: use letters, digits, '_', '-', '.'")
+        self.check_name("channel", name)
         notifier_class = self.host.notifier(plugin)
         if not isinstance(config, Mapping):
             raise ConfigError("the channel config must be a JSON object")

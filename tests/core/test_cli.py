@@ -164,6 +164,11 @@ def test_connection_config_errors_are_clear(hubctl: Any, tmp_path: Path) -> None
     result = hubctl("connections", "add", "x", "--plugin", "sap", "--config", str(bad))
     assert "no connector plugin called 'sap'" in result.output
 
+    result = hubctl(
+        "connections", "add", "bad name!", "--plugin", "example_csv", "--config", str(bad)
+    )
+    assert result.exit_code == 2 and "invalid connection name 'bad name!'" in result.output
+
     result = hubctl("connections", "test", "nope")
     assert result.exit_code == 2 and "no connection called 'nope' (existing: none)" in result.output
 
