@@ -10,6 +10,7 @@ the caller commits records together with the sync state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -34,70 +35,73 @@ _CHUNK = 900  # stays under the 999 bound parameters of SQLite < 3.32 for IN lis
 _BIG_CHUNK = 10_000  # SQLite >= 3.32 allows 32,766 parameters, PostgreSQL 65,535
 
 
-def _decimal(value: Any) -> Decimal | None:
-    return None if value is None or value == "" else Decimal(str(value))
-
-
-def _date(value: Any) -> dt.date | None:
-    return None if not value else dt.date.fromisoformat(str(value))
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _bool(default: bool) -> Callable[[Any], bool]:
-    return lambda value: default if value is None else bool(value)
-
-
 def _json_object(value: Any) -> str:
     """A JSON column's value, serialised here (passed to the driver as is)."""
     return _dumps(dict(value)) if isinstance(value, Mapping) else "{}"
 
 
-Converter = Callable[[Any], Any]
-#: canonical field -> (column, converter) per object type.
-_COLUMNS: dict[str, dict[str, Converter]] = {
+#: canonical field -> conversion kind (see ``_EXPRESSIONS``) per object type.
+_COLUMNS: dict[str, dict[str, str]] = {
     "customer": {
-        "name": lambda v: "" if v is None else str(v),
-        "email": _text,
-        "phone": _text,
-        "currency": _text,
-        "payment_terms": _text,
-        "credit_limit": _decimal,
-        "is_active": _bool(True),
-        "custom_fields": _json_object,
+        "name": "text_or_empty",
+        "email": "text",
+        "phone": "text",
+        "currency": "text",
+        "payment_terms": "text",
+        "credit_limit": "decimal",
+        "is_active": "bool_true",
+        "custom_fields": "json_object",
     },
     "contact": {
-        "customer_external_id": _text,
-        "first_name": _text,
-        "last_name": _text,
-        "email": _text,
-        "phone": _text,
-        "title": _text,
-        "is_primary": _bool(False),
+        "customer_external_id": "text",
+        "first_name": "text",
+        "last_name": "text",
+        "email": "text",
+        "phone": "text",
+        "title": "text",
+        "is_primary": "bool_false",
     },
     "invoice": {
-        "number": _text,
-        "customer_external_id": _text,
-        "issue_date": _date,
-        "due_date": _date,
-        "currency": _text,
-        "exchange_rate": _decimal,
-        "total": _decimal,
-        "amount_due": _decimal,
-        "status": lambda v: "open" if v is None else str(v),
-        "custom_fields": _json_object,
+        "number": "text",
+        "customer_external_id": "text",
+        "issue_date": "date",
+        "due_date": "date",
+        "currency": "text",
+        "exchange_rate": "decimal",
+        "total": "decimal",
+        "amount_due": "decimal",
+        "status": "text_or_open",
+        "custom_fields": "json_object",
     },
     "payment": {
-        "number": _text,
-        "customer_external_id": _text,
-        "date": _date,
-        "amount": _decimal,
-        "currency": _text,
-        "method": _text,
-        "unapplied_amount": _decimal,
+        "number": "text",
+        "customer_external_id": "text",
+        "date": "date",
+        "amount": "decimal",
+        "currency": "text",
+        "method": "text",
+        "unapplied_amount": "decimal",
     },
+}
+
+#: Python expressions of each conversion kind, ``{src}`` being the raw value's expression and
+#: ``{v}`` a local name: "" and None decimals are NULL, falsy dates are NULL, text is ``str()``,
+#: booleans default when missing. Inlined into one generated row builder per table (no function
+#: call per column); ``Decimal`` values are kept as they are (``Decimal(str(d)) == d`` exactly).
+_EXPRESSIONS: dict[str, str] = {
+    "text": "(None if ({v} := {src}) is None else str({v}))",
+    "text_or_empty": '("" if ({v} := {src}) is None else str({v}))',
+    "text_or_open": '("open" if ({v} := {src}) is None else str({v}))',
+    "decimal": '(None if ({v} := {src}) is None or {v} == "" else '
+    "{v} if {v}.__class__ is Decimal else Decimal(str({v})))",
+    "amount_or_zero": '((None if ({v} := {src}) is None or {v} == "" else '
+    "{v} if {v}.__class__ is Decimal else Decimal(str({v}))) or Decimal(0))",
+    "date": "(None if not ({v} := {src}) else _date_iso(str({v})))",
+    "bool_true": "(True if ({v} := {src}) is None else bool({v}))",
+    "bool_false": "(False if ({v} := {src}) is None else bool({v}))",
+    "json_object": "_json_object({src})",
+    "required_text": "str({src})",
+    "as_is": "{src}",
 }
 
 
@@ -156,60 +160,54 @@ def _insert_for(dialect: Dialect, table: Table) -> Any:
     raise NotImplementedError(f"bulk upsert is not supported on {dialect.name!r}")
 
 
+#: (column, conversion kind, raw value expression, bind processor applies)
+_Spec = tuple[str, str, str, bool]
+
+
 @dataclass(frozen=True)
 class _Prepared:
-    """A statement compiled once per dialect, executed with plain driver parameters.
+    """A statement compiled once per dialect plus a generated row builder for it.
 
-    ``columns`` is the order callers build their row tuples in; :meth:`params` applies each
-    column's bind processor (the same conversion SQLAlchemy would do) and lays the values out
-    the way the driver's paramstyle wants them. Columns in ``raw`` are passed through untouched
-    (JSON already serialised by the caller).
+    ``build(*args)`` returns one row exactly as the driver wants it: every column converted
+    (``_EXPRESSIONS``), its bind processor applied (the conversion SQLAlchemy itself would do)
+    and laid out in the dialect's paramstyle (a tuple in placeholder order, or a dict).
     """
 
     sql: str
-    columns: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    order: tuple[int, ...] | None  # positional paramstyle: tuple index per placeholder
-    converters: Mapping[str, Callable[[Any], Any] | None]  # every column's bind processor
+    build: Callable[..., Any]
 
-    def bind(self, column: str, value: Any) -> Any:
-        """``value`` as the driver gets it (for a constant passed in a ``raw`` column)."""
-        process = self.converters[column]
-        return value if process is None or value is None else process(value)
-
-    def params(self, rows: Iterable[Sequence[Any]]) -> list[Any]:
-        procs = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        reorder = self.order is not None and self.order != tuple(range(len(self.columns)))
-        out: list[Any] = []
-        for row in rows:
-            values = list(row)
-            for i, process in procs:
-                value = values[i]
-                if value is not None:
-                    values[i] = process(value)
-            if self.order is None:
-                out.append(dict(zip(self.columns, values, strict=True)))
-            elif reorder:
-                out.append(tuple([values[i] for i in self.order]))
-            else:
-                out.append(tuple(values))
-        return out
-
-    def execute(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    def execute(self, conn: Connection, rows: list[Any]) -> None:
         if rows:
-            conn.exec_driver_sql(self.sql, self.params(rows))
+            conn.exec_driver_sql(self.sql, rows)
 
 
 _PREPARED: dict[tuple[str, str, str], _Prepared] = {}
 
 
+def _date_converter(process: Callable[[Any], Any] | None) -> Callable[[str], Any]:
+    """ISO text -> the driver's value of a ``Date`` column; memoised (few distinct dates)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def convert(text: str) -> Any:
+        value = dt.date.fromisoformat(text)
+        return value if process is None else process(value)
+
+    return convert
+
+
 def _prepare(
-    dialect: Dialect, kind: str, table: Table, columns: Sequence[str], raw: Sequence[str] = ()
+    dialect: Dialect, kind: str, table: Table, args: Sequence[str], specs: Sequence[_Spec]
 ) -> _Prepared:
+    """The statement ``kind`` (``upsert`` or ``insert``) of ``table`` and its row builder.
+
+    ``args`` name the builder's parameters (``record`` is the mapping that ``get`` reads); each
+    spec says how one column's value is computed from them.
+    """
     key = (dialect.name, kind, table.name)
     prepared = _PREPARED.get(key)
     if prepared is not None:
         return prepared
+    columns = [spec[0] for spec in specs]
     values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
     if kind == "upsert":
         stmt = _insert_for(dialect, table).values(values)
@@ -221,15 +219,34 @@ def _prepare(
     else:
         stmt = insert(table).values(values)
     compiled = stmt.compile(dialect=dialect)
-    converters = {
-        name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    namespace: dict[str, Any] = {
+        "Decimal": Decimal,
+        "_json_object": _json_object,
+        "_dumps": _dumps,
     }
-    processors = tuple(None if name in raw else converters[name] for name in columns)
-    order = None
+    expressions: dict[str, str] = {}
+    for index, (name, conversion, source, processed) in enumerate(specs):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if conversion == "date":
+            namespace[f"_date_iso_{index}"] = _date_converter(process if processed else None)
+            template = _EXPRESSIONS["date"].replace("_date_iso", f"_date_iso_{index}")
+        else:
+            template = _EXPRESSIONS[conversion]
+        expression = template.format(v=f"v{index}", src=source)
+        if processed and process is not None and conversion != "date":
+            namespace[f"p{index}"] = process
+            expression = f"(None if (x{index} := {expression}) is None else p{index}(x{index}))"
+        expressions[name] = expression
     if compiled.positional:
-        positions = compiled.positiontup or []
-        order = tuple(list(columns).index(name) for name in positions)
-    prepared = _Prepared(compiled.string, tuple(columns), processors, order, converters)
+        order = list(compiled.positiontup or [])
+        body = "(" + "".join(f"{expressions[name]}, " for name in order) + ")"
+    else:
+        body = "{" + ", ".join(f"{name!r}: {expressions[name]}" for name in columns) + "}"
+    source = f"def build({', '.join(args)}):\n    get = record.get\n    return {body}\n"
+    exec(
+        compile(source, f"<hub.recordstore {dialect.name} {kind} {table.name}>", "exec"), namespace
+    )
+    prepared = _Prepared(compiled.string, namespace["build"])
     _PREPARED[key] = prepared
     return prepared
 
@@ -246,18 +263,34 @@ def _in_limit(conn: Connection) -> int:
     return _BIG_CHUNK
 
 
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
 def _known(
     conn: Connection, connection_id: int, object_type: str, external_ids: Sequence[str]
 ) -> dict[str, tuple[int, str, bool]]:
-    """``external_id -> (id, content_hash, is_deleted)`` for those ids already stored."""
+    """``external_id -> (id, content_hash, is_deleted)`` for those ids already stored.
+
+    Plain SQL with positional placeholders on the usual drivers (no statement rebuilt and
+    re-cached per batch); SQLAlchemy's expanding ``IN`` on any other paramstyle.
+    """
     table = _table(object_type)
     found: dict[str, tuple[int, str, bool]] = {}
+    mark = _PLACEHOLDERS.get(conn.dialect.paramstyle)
+    name = conn.dialect.identifier_preparer.quote(table.name)
     for chunk in _chunks(external_ids, _in_limit(conn)):
-        rows = conn.execute(
-            select(table.c.external_id, table.c.id, table.c.content_hash, table.c.is_deleted).where(
-                table.c.connection_id == connection_id, table.c.external_id.in_(chunk)
+        if mark is None:
+            rows: Iterable[Any] = conn.execute(
+                select(
+                    table.c.external_id, table.c.id, table.c.content_hash, table.c.is_deleted
+                ).where(table.c.connection_id == connection_id, table.c.external_id.in_(chunk))
             )
-        )
+        else:
+            sql = (
+                f"SELECT external_id, id, content_hash, is_deleted FROM {name} "
+                f"WHERE connection_id = {mark} AND external_id IN ({', '.join([mark] * len(chunk))})"
+            )
+            rows = conn.exec_driver_sql(sql, (connection_id, *chunk))
         for external_id, pk, digest, deleted in rows:
             found[external_id] = (pk, digest, bool(deleted))
     return found
@@ -269,6 +302,37 @@ def existing_hashes(
     """``external_id -> (content_hash, is_deleted)`` for those ids already stored."""
     known = _known(conn, connection_id, object_type, external_ids)
     return {ext: (digest, deleted) for ext, (_, digest, deleted) in known.items()}
+
+
+def _bound(dialect: Dialect, table: Table, column: str, value: Any) -> Any:
+    """``value`` as the driver gets it for ``column`` (converted once, not once per row)."""
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return value if process is None or value is None else process(value)
+
+
+#: The builder of a record row: ``build(record, connection_id, external_id, blob, digest,
+#: is_deleted, synced_at)``; the last two are passed already bound (constants of a batch).
+_RECORD_ARGS = ("record", "connection_id", "external_id", "blob", "digest", "deleted", "synced_at")
+_RECORD_SPECS: tuple[_Spec, ...] = (
+    ("connection_id", "as_is", "connection_id", False),
+    ("external_id", "as_is", "external_id", False),
+    ("data", "as_is", "blob", False),
+    ("content_hash", "as_is", "digest", False),
+    ("is_deleted", "as_is", "deleted", False),
+    ("deleted_at", "as_is", "None", False),
+    ("synced_at", "as_is", "synced_at", False),
+)
+
+
+def _record_specs(object_type: str) -> list[_Spec]:
+    columns = _COLUMNS[object_type]
+    return [
+        *_RECORD_SPECS,
+        *(
+            (name, kind, f"get({name!r})", kind != "json_object")  # JSON arrives serialised
+            for name, kind in columns.items()
+        ),
+    ]
 
 
 def upsert_records(
@@ -292,27 +356,24 @@ def upsert_records(
     if not latest:
         return result
     known = _known(conn, connection_id, object_type, list(latest))
-    now = utcnow()
-    converters = list(_COLUMNS[object_type].items())
     table = _table(object_type)
-    prepared = _prepare(
-        conn.dialect,
-        "upsert",
-        table,
-        [*_RECORD_KEYS, *(n for n, _ in converters)],
-        raw=("data", "synced_at", "custom_fields"),
-    )
-    synced_at = prepared.bind("synced_at", now)  # converted once, not once per row
-    rows: list[tuple[Any, ...]] = []
+    dialect = conn.dialect
+    prepared = _prepare(dialect, "upsert", table, _RECORD_ARGS, _record_specs(object_type))
+    build = prepared.build
+    synced_at = _bound(dialect, table, "synced_at", utcnow())  # converted once per batch
+    deleted = _bound(dialect, table, "is_deleted", False)
+    rows: list[Any] = []
     created: dict[str, Mapping[str, Any]] = {}
     updated: dict[str, tuple[int, Mapping[str, Any]]] = {}
     changes = result.changes
     assert changes is not None
     dumps = _dumps
+    digest_of = _digest
+    known_get = known.get
     for external_id, record in latest.items():
         blob = dumps(record)
-        digest = _digest(blob)
-        previous = known.get(external_id)
+        digest = digest_of(blob)
+        previous = known_get(external_id)
         if previous is None:
             created[external_id] = record
             action = "created"
@@ -322,19 +383,7 @@ def upsert_records(
         else:
             updated[external_id] = (previous[0], record)
             action = "updated"
-        get = record.get
-        rows.append(
-            (
-                connection_id,
-                external_id,
-                blob,
-                digest,
-                False,
-                None,
-                synced_at,
-                *[convert(get(name)) for name, convert in converters],
-            )
-        )
+        rows.append(build(record, connection_id, external_id, blob, digest, deleted, synced_at))
         if want_changes:
             changes.append(RecordChange(external_id, action, dict(record)))  # type: ignore[arg-type]
     result.created, result.updated = len(created), len(updated)
@@ -350,18 +399,22 @@ def upsert_records(
     return result
 
 
-_RECORD_KEYS = (
-    "connection_id",
-    "external_id",
-    "data",
-    "content_hash",
-    "is_deleted",
-    "deleted_at",
-    "synced_at",
-)
 _CHILDREN = ("invoice", "payment")
-_LINE_KEYS = ("invoice_id", "position", "description", "quantity", "unit_price", "amount", "data")
-_APPLICATION_KEYS = ("payment_id", "connection_id", "invoice_external_id", "amount")
+_LINE_SPECS: tuple[_Spec, ...] = (
+    ("invoice_id", "as_is", "pk", False),
+    ("position", "as_is", "position", False),
+    ("description", "text", "get('description')", True),
+    ("quantity", "decimal", "get('quantity')", True),
+    ("unit_price", "decimal", "get('unit_price')", True),
+    ("amount", "decimal", "get('amount')", True),
+    ("data", "as_is", "_dumps(record)", False),  # JSON serialised here, passed as is
+)
+_APPLICATION_SPECS: tuple[_Spec, ...] = (
+    ("payment_id", "as_is", "pk", True),
+    ("connection_id", "as_is", "connection_id", True),
+    ("invoice_external_id", "required_text", "record['invoice_external_id']", True),
+    ("amount", "amount_or_zero", "get('amount')", True),
+)
 
 
 def _replace_children(
@@ -375,37 +428,30 @@ def _replace_children(
 
     Parents created in this batch have no children yet, so only updated ones are cleared.
     """
-    rows: list[tuple[Any, ...]]
+    rows: list[Any]
     if object_type == "invoice":
         child: Table = InvoiceLine.__table__  # type: ignore[attr-defined]
         key = child.c.invoice_id
-        prepared = _prepare(conn.dialect, "insert", child, _LINE_KEYS, raw=("data",))
+        prepared = _prepare(
+            conn.dialect, "insert", child, ("record", "pk", "position"), _LINE_SPECS
+        )
+        build = prepared.build
         rows = [
-            (
-                pk,
-                pos,
-                _text(line.get("description")),
-                _decimal(line.get("quantity")),
-                _decimal(line.get("unit_price")),
-                _decimal(line.get("amount")),
-                _dumps(line),
-            )
+            build(line, pk, position)
             for pk, record in parents.values()
-            for pos, line in enumerate(record.get("lines") or [])
+            for position, line in enumerate(record.get("lines") or [])
         ]
     else:
         child = PaymentApplication.__table__  # type: ignore[attr-defined]
         key = child.c.payment_id
-        prepared = _prepare(conn.dialect, "insert", child, _APPLICATION_KEYS)
+        prepared = _prepare(
+            conn.dialect, "insert", child, ("record", "pk", "connection_id"), _APPLICATION_SPECS
+        )
+        build = prepared.build
         rows = [
-            (
-                pk,
-                connection_id,
-                str(app["invoice_external_id"]),
-                _decimal(app.get("amount")) or Decimal(0),
-            )
+            build(application, pk, connection_id)
             for pk, record in parents.values()
-            for app in record.get("applications") or []
+            for application in record.get("applications") or []
         ]
     for chunk in _chunks(list(stale_parent_ids)):
         conn.execute(delete(child).where(key.in_(chunk)))

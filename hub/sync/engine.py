@@ -28,6 +28,7 @@ from hub.plugins import get_plugin_host
 from hub.records import RecordChange
 from hub.redaction import redact
 from hub.settings import Settings
+from hub.sync.gctune import fewer_gc_passes
 from hub.sync.lookups import DbLookup
 from hub.sync.pipeline import map_page, store_page
 from hub.sync.progress import (
@@ -268,7 +269,8 @@ def run_sync(
         run = _Run(engine, connection, connector, context, run_id, full, progress, guard)
         for spec in streams:
             try:
-                run.sync_stream(spec)
+                with fewer_gc_passes():
+                    run.sync_stream(spec)
             except Exception as exc:  # one stream failing never stops the others
                 errors.append((spec.name, exc))
                 add_log(engine, connection_id, run_id, "error", f"{spec.name}: {_describe(exc)}")
