@@ -68,6 +68,15 @@ def worker(sqlite_engine: Engine, tmp_path: Path) -> Iterator[None]:
     with (tmp_path / "worker.log").open("w") as log:
         process = subprocess.Popen([hubctl, "worker"], env=env, stdout=log, stderr=log)
         try:
+            # Measure a running worker, not its start-up (imports, plugins): wait until it listens.
+            from rq import Worker
+
+            redis = Redis.from_url(REDIS_URL)
+            deadline = time.monotonic() + 30
+            while not Worker.all(connection=redis):
+                assert process.poll() is None, (tmp_path / "worker.log").read_text()
+                assert time.monotonic() < deadline, "the worker did not start"
+                time.sleep(0.05)
             yield
         finally:
             process.terminate()
