@@ -130,6 +130,8 @@ class _Txn:
 
 HISTORY_GAP = timedelta(hours=2)
 """How long before "now" the generated account's history ends."""
+HISTORY_SPREAD_SECONDS = 2 * 86400
+"""Changes that would fall after the cutoff are spread over this many seconds before it."""
 
 
 class _Generator:
@@ -140,6 +142,8 @@ class _Generator:
         #: Generated history stops a little before now, as in a real account: clamping to now
         #: itself piled thousands of records onto one instant, inside every sync's overlap window.
         self.cutoff = self.now - HISTORY_GAP
+        # A separate stream, so capping does not shift the main sequence (same accounts per seed).
+        self.cap_rng = random.Random(options.seed ^ 0x5EED)
 
     # -- helpers -------------------------------------------------------------------------------
     def stamp(self, day: date) -> datetime:
@@ -149,7 +153,17 @@ class _Generator:
             day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59),
             rng.randint(0, 59), tzinfo=self.o.timezone,
         )  # fmt: skip
-        return min(local.astimezone(UTC), self.cutoff)
+        return self.cap(local.astimezone(UTC))
+
+    def cap(self, moment: datetime) -> datetime:
+        """``moment``, or, if it lies after the history cutoff, a time in the two days before it.
+
+        Spreading (rather than clamping to the cutoff) keeps thousands of records from sharing one
+        instant inside every incremental sync's overlap window.
+        """
+        if moment <= self.cutoff:
+            return moment
+        return self.cutoff - timedelta(seconds=self.cap_rng.randint(0, HISTORY_SPREAD_SECONDS))
 
     @staticmethod
     def text(value: datetime) -> str:
@@ -320,9 +334,9 @@ class _Generator:
                 "CustPymt",
                 candidates[0],
                 day,
-                min(
-                    max(self.stamp(day), max(t.created for t in targets) + timedelta(minutes=5)),
-                    self.cutoff,
+                max(
+                    self.stamp(day),
+                    min(max(t.created for t in targets) + timedelta(minutes=5), self.cutoff),
                 ),
                 targets[0].currency,
                 targets[0].rate,
@@ -363,7 +377,7 @@ class _Generator:
                 "CustCred",
                 invoice.customer,
                 day,
-                min(max(self.stamp(day), invoice.created + timedelta(minutes=5)), self.cutoff),
+                max(self.stamp(day), min(invoice.created + timedelta(minutes=5), self.cutoff)),
                 invoice.currency,
                 invoice.rate,
                 amount,
@@ -461,8 +475,8 @@ def _write_transactions(
         if gen.o.payment_touches_invoice:
             modified = touched.get(txn.id, modified)
         if rng.random() < 0.12:
-            modified = min(modified + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 9)),
-                           gen.cutoff)  # fmt: skip
+            modified = gen.cap(modified + timedelta(days=rng.randint(0, 20),
+                                                    hours=rng.randint(0, 9)))  # fmt: skip
         created, changed = gen.text(txn.created), gen.text(max(modified, txn.created))
         is_invoice = txn.type == "CustInvc"
         unpaid = 0 if txn.voided else txn.total - txn.paid
