@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -12,39 +10,27 @@ import pytest
 
 from hub import LocalContext
 from hub_netsuite.connector import NetSuiteConnector
-from hub_netsuite.sandbox.api import Sandbox, start_sandbox
-from hub_netsuite.sandbox.store import SandboxStore
+from hub_netsuite.sandbox.api import Sandbox
+from hub_netsuite.sandbox.templates import SandboxCopies, generate_template
 
 SIZES = {"customers": 15, "invoices": 80, "payments": 30, "seed": 5}
 #: Keep tests fast: tiny backoff delays, small pages so paging is exercised.
 FAST = {"retry_base_seconds": 0.001, "page_size": 25}
-_names = count()
 
 
 @pytest.fixture(scope="session")
 def account_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One generated account, copied for every sandbox."""
-    path = tmp_path_factory.mktemp("ns-template") / "account.sqlite3"
-    SandboxStore.generate(path, **SIZES).close()
-    return path
+    folder = tmp_path_factory.mktemp("ns-template")
+    return generate_template(folder / "account.sqlite3", **SIZES)
 
 
 @pytest.fixture
 def make_sandbox(account_template: Path, tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
     """Start an emulator over a private copy of the account; stopped after the test."""
-    started: list[Sandbox] = []
-
-    def make(**options: Any) -> Sandbox:
-        path = tmp_path / f"ns-{next(_names)}.sqlite3"
-        shutil.copyfile(account_template, path)
-        options.setdefault("seed", SIZES["seed"])
-        sandbox = start_sandbox(path, **options).start()
-        started.append(sandbox)
-        return sandbox
-
-    yield make
-    for sandbox in started:
-        sandbox.stop()
+    copies = SandboxCopies(account_template, tmp_path, SIZES["seed"])
+    yield copies.start
+    copies.stop_all()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +11,9 @@ import pytest
 import requests
 
 from hub_netsuite.sandbox.api import Sandbox, start_sandbox
-from hub_netsuite.sandbox.store import SandboxStore
+from hub_netsuite.sandbox.templates import SandboxCopies, generate_template
 
 TEMPLATE_SIZES = {"customers": 25, "invoices": 120, "payments": 40, "seed": 3}
-_names = count()
 
 
 class NetSuiteHttp:
@@ -58,27 +56,16 @@ class NetSuiteHttp:
 @pytest.fixture(scope="session")
 def template_account(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One generated account file, copied for every sandbox the tests start."""
-    path = tmp_path_factory.mktemp("template") / "account.sqlite3"
-    SandboxStore.generate(path, **TEMPLATE_SIZES).close()
-    return path
+    folder = tmp_path_factory.mktemp("template")
+    return generate_template(folder / "account.sqlite3", **TEMPLATE_SIZES)
 
 
 @pytest.fixture
 def make_sandbox(template_account: Path, tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
     """Start a sandbox over a private copy of the template account; stopped after the test."""
-    started: list[Sandbox] = []
-
-    def make(**options: Any) -> Sandbox:
-        path = tmp_path / f"sandbox-{next(_names)}.sqlite3"
-        shutil.copyfile(template_account, path)
-        options.setdefault("seed", TEMPLATE_SIZES["seed"])
-        sandbox = start_sandbox(path, **options).start()
-        started.append(sandbox)
-        return sandbox
-
-    yield make
-    for sandbox in started:
-        sandbox.stop()
+    copies = SandboxCopies(template_account, tmp_path, TEMPLATE_SIZES["seed"])
+    yield copies.start
+    copies.stop_all()
 
 
 @pytest.fixture(scope="module")
