@@ -23,11 +23,27 @@ ORACLE_FUNCTIONS = {
 }
 
 
-def _text(value: Any) -> str | None:
+def oracle_text(value: Any) -> str | None:
+    """A value as Oracle converts it to text implicitly (``||``, ``LENGTH``...): numbers in their
+    shortest form without the zero before the point (``.5``, ``-.25``); NULL and '' are NULL."""
     if value is None:
         return None
-    text = format_number(value) if isinstance(value, int | float) else str(value)
-    return text or None
+    if isinstance(value, int | float):
+        text = format_number(value)
+        if text.startswith("0."):
+            text = text[1:]
+        elif text.startswith("-0."):
+            text = "-" + text[2:]
+        return text
+    return str(value) or None
+
+
+def concat_text(value: Any) -> str:
+    """An operand of Oracle's ``||``: NULL counts as the empty string."""
+    return oracle_text(value) or ""
+
+
+_text = oracle_text
 
 
 def _integer(value: Any) -> int:
@@ -166,6 +182,7 @@ def register_oracle_functions(conn: sqlite3.Connection, guard: Callable[..., Any
         ("NS_ROUND", 1, round_number),
         ("NS_ROUND", 2, round_number),
         ("NS_LENGTH", 1, length),
+        ("NS_CONCAT_TEXT", 1, concat_text),
     ]
     for name, nargs, func in functions:
         conn.create_function(name, nargs, guard(func), deterministic=True)

@@ -19,6 +19,7 @@ from hub_netsuite.sandbox.dateformats import (
     pref_parse,
     utc_text,
 )
+from hub_netsuite.sandbox.listagg import ListAgg
 from hub_netsuite.sandbox.oraclefunctions import register_oracle_functions
 from hub_netsuite.sandbox.rendering import Rendering, format_number, looks_temporal, render_temporal
 from hub_netsuite.sandbox.suiteqlerrors import SuiteQLError
@@ -150,6 +151,18 @@ def register_functions(conn: sqlite3.Connection, rendering: Rendering) -> None:
         conn.create_function(name, nargs, _guard(func), deterministic=True)
     register_oracle_functions(conn, _guard)
     conn.create_aggregate("NS_SUM", 1, _DecimalSum)  # type: ignore[arg-type]
+    conn.create_aggregate("NS_LISTAGG", -1, _GuardedListAgg)  # type: ignore[arg-type]
+
+
+class _GuardedListAgg(ListAgg):
+    """:class:`ListAgg` whose refusal (too long a result) reaches the caller as a SuiteQLError."""
+
+    def finalize(self) -> str | None:
+        try:
+            return super().finalize()
+        except SuiteQLError as error:
+            _udf_state.error = error
+            raise
 
 
 class _DecimalSum:

@@ -88,6 +88,7 @@ class Translator:
         context = self._collect_columns(tree)
         self._rewrite_dates(tree, context)
         self._rewrite_builtins(tree, context)
+        self._rewrite_listagg(tree)
         self._rewrite_concat(tree)
         self._rewrite_ordering(tree)
         for total in list(tree.find_all(exp.Sum)):
@@ -315,7 +316,7 @@ class Translator:
 
     @staticmethod
     def _rewrite_concat(tree: exp.Expr) -> None:
-        """Oracle ``||`` treats NULL as an empty string."""
+        """Oracle ``||`` treats NULL as an empty string and writes computed numbers its way."""
         for node in list(tree.find_all(exp.DPipe)):
             for key in ("this", "expression"):
                 operand = node.args[key]
@@ -323,7 +324,34 @@ class Translator:
                     isinstance(operand, exp.Literal) and operand.is_string
                 ):
                     continue
-                node.set(key, exp.Coalesce(this=operand, expressions=[exp.Literal.string("")]))
+                if isinstance(operand, exp.Column):
+                    # Stored values already hold NetSuite's text.
+                    node.set(key, exp.Coalesce(this=operand, expressions=[exp.Literal.string("")]))
+                else:
+                    node.set(key, _call("NS_CONCAT_TEXT", operand))
+
+    @staticmethod
+    def _rewrite_listagg(tree: exp.Expr) -> None:
+        """``LISTAGG(v, sep) WITHIN GROUP (ORDER BY k...)`` → ``NS_LISTAGG(v, sep, dirs, k...)``."""
+        for node in list(tree.find_all(exp.GroupConcat)):
+            value = node.this
+            keys: list[exp.Ordered] = []
+            if isinstance(value, exp.Order):
+                keys = [k for k in value.expressions if isinstance(k, exp.Ordered)]
+                value = value.this
+            distinct = isinstance(value, exp.Distinct)
+            if distinct:
+                if len(value.expressions) != 1:
+                    raise unsupported()
+                value = value.expressions[0]
+            directions = "".join("d" if key.args.get("desc") else "a" for key in keys)
+            if distinct:
+                directions = directions.upper() or "A"
+            separator = node.args.get("separator") or exp.Literal.string("")
+            args = [value, separator, exp.Literal.string(directions), *(k.this for k in keys)]
+            if distinct and not keys:
+                args.append(value.copy())
+            node.replace(_call("NS_LISTAGG", *(a.copy() for a in args)))
 
     @staticmethod
     def _rewrite_ordering(tree: exp.Expr) -> None:
