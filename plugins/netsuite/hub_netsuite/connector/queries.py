@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hub_netsuite.connector.packed import CHILD_SEPARATOR, pack_expression
+
 DATETIME_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 #: Extra column on every stream row: the server's clock when the page was read.
 SERVER_NOW = "hub_server_now"
@@ -58,11 +60,22 @@ class StreamQuery:
     def modified_column(self) -> str:
         return f"{self.alias}.lastmodifieddate"
 
-    def select(self, conditions: Sequence[str], custom_fields: Iterable[str] = ()) -> str:
-        """The full SELECT, ordered by id (keyset paging)."""
+    def select(
+        self,
+        conditions: Sequence[str],
+        custom_fields: Iterable[str] = (),
+        extra_columns: Iterable[str] = (),
+    ) -> str:
+        """The full SELECT, ordered by id (keyset paging); ``extra_columns`` are appended
+        as written (e.g. packed children)."""
         extra = tuple(f"{self.alias}.{name}" for name in custom_fields)
         columns = ", ".join(
-            (*self.columns, *extra, f"TO_CHAR(SYSDATE, '{DATETIME_FORMAT}') AS {SERVER_NOW}")
+            (
+                *self.columns,
+                *extra,
+                *extra_columns,
+                f"TO_CHAR(SYSDATE, '{DATETIME_FORMAT}') AS {SERVER_NOW}",
+            )
         )
         where = " AND ".join((*self.filters, *conditions)) or "1 = 1"
         return f"SELECT {columns} FROM {self.source} WHERE {where} ORDER BY {self.id_column}"
@@ -236,13 +249,74 @@ def after_invoice_line(line_id: str | None) -> tuple[str, int]:
     return "(t.id > ? OR (t.id = ? AND tl.id > ?))", 3
 
 
-def payment_applications(ids: Sequence[str]) -> str:
-    """Invoice applications of the given payments, queried flat on the link table."""
-    return (
-        "SELECT l.nextdoc AS paymentid, l.previousdoc AS invoiceid, l.foreignamount AS applied "
-        "FROM NextTransactionLineLink l WHERE l.previoustype = 'CustInvc' "
-        f"AND l.nextdoc IN ({id_list(ids)}) ORDER BY l.nextdoc, l.previousdoc, l.nextline"
-    )
+@dataclass(frozen=True)
+class Children:
+    """Child rows of a stream (invoice lines, payment applications), readable two ways: packed
+    into a column of the parent's row by a correlated ``LISTAGG``, or as rows of their own for a
+    list of parent ids (the fallback when NetSuite refuses the packed form).
+
+    :param key: record key the children are attached under.
+    :param column: alias of the packed column.
+    :param fields: ``(expression, name)`` of every child field, in packing order.
+    :param source: the child table with its alias.
+    :param parent_column: the child column holding the parent's id.
+    :param where: conditions on the child rows.
+    :param order: child order inside a parent.
+    """
+
+    key: str
+    column: str
+    fields: tuple[tuple[str, str], ...]
+    source: str
+    parent_column: str
+    where: str
+    order: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.fields)
+
+    def packed(self, parent_id: str) -> str:
+        """The select-list item: this parent's children packed into :attr:`column`."""
+        packed = pack_expression([expr for expr, _ in self.fields])
+        return (
+            f"(SELECT LISTAGG({packed}, '{CHILD_SEPARATOR}') WITHIN GROUP (ORDER BY {self.order}) "
+            f"FROM {self.source} WHERE {self.parent_column} = {parent_id} AND {self.where}) "
+            f"AS {self.column}"
+        )
+
+    def rows_of(self, parent_ids: Iterable[str]) -> str:
+        """Every child of the given parents as rows (``parentid`` first), in parent order."""
+        columns = ", ".join(f"{expr} AS {name}" for expr, name in self.fields)
+        return (
+            f"SELECT {self.parent_column} AS parentid, {columns} FROM {self.source} "
+            f"WHERE {self.parent_column} IN ({id_list(parent_ids)}) AND {self.where} "
+            f"ORDER BY {self.parent_column}, {self.order}"
+        )
+
+
+INVOICE_LINES = Children(
+    key="lines",
+    column="hub_lines",
+    fields=_LINE_COLUMNS,
+    source="transactionline tl",
+    parent_column="tl.transaction",
+    where="tl.mainline = 'F' AND tl.taxline = 'F'",
+    order="tl.linesequencenumber, tl.id",
+)
+
+PAYMENT_APPLICATIONS = Children(
+    key="applications",
+    column="hub_applications",
+    fields=(("l.previousdoc", "invoiceid"), ("l.foreignamount", "applied")),
+    source="NextTransactionLineLink l",
+    parent_column="l.nextdoc",
+    where="l.previoustype = 'CustInvc'",
+    order="l.previousdoc, l.previousline",
+)
+
+#: The packable children of each stream.
+CHILDREN: dict[str, Children] = {"invoice": INVOICE_LINES, "payment": PAYMENT_APPLICATIONS}
 
 
 def deletions(record_type: str) -> str:

@@ -13,9 +13,16 @@ clock when the run started, so rows changed behind the keyset while the run was 
 again next time; the overlap covers commits that became visible late. Rows read twice are
 harmless: the hub upserts by id.
 
-Invoices with lines come from one query joining ``transactionline`` (one row per line), keyset
-paged on ``(invoice id, line id)`` and regrouped by :class:`InvoiceGrouper`; ``after`` is then
-the last *complete* invoice handed out.
+Children (invoice lines, payment applications) normally travel *packed* in a column of their
+parent's row (``hub_netsuite.connector.packed``), so a page of 1,000 invoices is one request
+however many lines they hold. When NetSuite refuses the packed query (a ``LISTAGG`` result over
+4,000 bytes, or an account that does not accept it), that page is read again as plain parent rows
+plus one flat query for their children; after :data:`MAX_PACKED_REFUSALS` refusals in a row the
+stream stops trying (recorded as ``"unpacked": true`` in its state until a full sync).
+
+With ``aggregate_children`` off, invoices with lines come from one query joining
+``transactionline`` (one row per line), keyset paged on ``(invoice id, line id)`` and regrouped
+by :class:`InvoiceGrouper`; ``after`` is then the last *complete* invoice handed out.
 """
 
 from __future__ import annotations
@@ -31,9 +38,12 @@ from hub_netsuite.connector.client import NetSuiteClient
 from hub_netsuite.connector.config import NetSuiteConfig
 from hub_netsuite.connector.errors import QueryRefused
 from hub_netsuite.connector.invoicerows import InvoiceGrouper
-from hub_netsuite.connector.queries import SERVER_NOW, StreamQuery
+from hub_netsuite.connector.packed import PackError, unpack
+from hub_netsuite.connector.queries import SERVER_NOW, Children, StreamQuery
 
 _FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Consecutive refusals of the packed query after which a stream reads children as rows.
+MAX_PACKED_REFUSALS = 3
 
 
 def shift(stamp: str, minutes: int) -> str:
@@ -52,12 +62,19 @@ class StreamReader:
         wanted = config.custom_fields.get(object_type, ())
         self.header_fields = tuple(f for f in wanted if not f.startswith("custcol_"))
         self.line_fields = tuple(f for f in wanted if f.startswith("custcol_"))
+        lines_wanted = object_type != "invoice" or config.invoice_lines
+        self.children: Children | None = queries.CHILDREN.get(object_type) if lines_wanted else None
+        # Custom line fields keep the joined query: packed text would lose their date format.
+        self.packing = bool(self.children and config.aggregate_children and not self.line_fields)
+        self._refusals = 0
 
     # -- paging ---------------------------------------------------------------------------------
     def read(self, state: Mapping[str, Any] | None) -> Iterator[Page]:
         """Pages of rows changed since the state's cursor (all rows without one)."""
         state = dict(state or {})
         cursor: str | None = state.get("cursor")
+        if state.get("unpacked"):
+            self.packing = False
         run = dict(state.get("run") or {})
         if not run:
             run = {
@@ -73,19 +90,24 @@ class StreamReader:
             page = self._page(run["since"], run["after"])
             rows = page.items
             _observe(rows, run)
-            self._attach_children(rows)
             if rows:
                 run["after"] = rows[-1]["id"]
             if page.has_more and rows:
-                yield Page(records=rows, state={"cursor": cursor, "run": dict(run)})
+                yield Page(records=rows, state=self._state(cursor, run=dict(run)))
                 continue
             yield self._last_page(rows, cursor, run)
             return
 
     @property
     def joined_lines(self) -> bool:
-        """Invoices with lines come from one joined query (one request per page of rows)."""
-        return self.object_type == "invoice" and self.config.invoice_lines
+        """Invoices with lines from one joined query, one row per line (packing off)."""
+        return self.object_type == "invoice" and self.config.invoice_lines and not self.packing
+
+    def _state(self, cursor: str | None, **extra: Any) -> dict[str, Any]:
+        state: dict[str, Any] = {"cursor": cursor, **extra}
+        if self.children is not None and self.config.aggregate_children and not self.packing:
+            state["unpacked"] = True
+        return state
 
     def _read_joined(self, cursor: str | None, run: dict[str, Any]) -> Iterator[Page]:
         """Invoices regrouped from the joined header+line query, never split across pages.
@@ -104,7 +126,7 @@ class StreamReader:
             if page.has_more and page.items:
                 if done:
                     run["after"] = done[-1]["id"]
-                    yield Page(records=done, state={"cursor": cursor, "run": dict(run)})
+                    yield Page(records=done, state=self._state(cursor, run=dict(run)))
                 continue
             done.extend(grouper.flush())
             if done:
@@ -116,7 +138,7 @@ class StreamReader:
         self, records: list[dict[str, Any]], cursor: str | None, run: Mapping[str, Any]
     ) -> Page:
         deleted = self._deleted(run["since"]) if run["since"] else []
-        return Page(records=records, state={"cursor": _next_cursor(cursor, run)}, deleted=deleted)
+        return Page(records=records, state=self._state(_next_cursor(cursor, run)), deleted=deleted)
 
     def _joined_page(self, since_value: str | None, position: tuple[str, str | None]) -> Any:
         conditions: list[str] = []
@@ -141,8 +163,44 @@ class StreamReader:
             params.extend([since_value] * count)
         conditions.append(f"{self.query.id_column} > ?")
         params.append(after)
+        return self._rows(conditions, params)
+
+    def _rows(self, conditions: list[str], params: list[str], limit: int | None = None) -> Any:
+        """One page of parent rows with their children attached (packed when possible)."""
+        if self.packing and self.children is not None:
+            packed = self.children.packed(self.query.id_column)
+            text = self.query.select(conditions, self.header_fields, (packed,))
+            try:
+                page = self.client.suiteql(text, params, limit=limit)
+            except QueryRefused as exc:
+                if exc.hidden_table is not None:
+                    raise
+                self._packed_refused(exc)
+            else:
+                self._refusals = 0
+                self._unpack_children(page.items, self.children)
+                return page
         text = self.query.select(conditions, self.header_fields)
-        return self.client.suiteql(text, params)
+        page = self.client.suiteql(text, params, limit=limit)
+        self._attach_children(page.items)
+        return page
+
+    def _packed_refused(self, exc: QueryRefused) -> None:
+        self._refusals += 1
+        log = self.client.log
+        log.warning(
+            "NetSuite refused the packed %s query (%s); reading this page's children as rows",
+            self.object_type,
+            exc.detail or exc.code,
+        )
+        if self._refusals >= MAX_PACKED_REFUSALS:
+            self.packing = False
+            log.warning(
+                "%d refusals in a row: %s children are read as rows until the next full sync "
+                "(set aggregate_children to false to stop trying)",
+                self._refusals,
+                self.object_type,
+            )
 
     def probe(self, max_retries: int | None = None) -> None:
         """One real one-row query of this stream (raises like :meth:`read` would)."""
@@ -161,34 +219,59 @@ class StreamReader:
                 row.pop(SERVER_NOW, None)
             found = [*grouper.add(rows), *grouper.flush()]
             return found[0] if found else None
-        text = self.query.select([f"{self.query.id_column} = ?"], self.header_fields)
-        rows = list(self.client.suiteql(text, [external_id], limit=1).items)
+        rows = list(self._rows([f"{self.query.id_column} = ?"], [external_id], limit=1).items)
         if not rows:
             return None
         rows[0].pop(SERVER_NOW, None)
-        self._attach_children(rows)
         return rows[0]
 
     # -- children -------------------------------------------------------------------------------
+    def _unpack_children(self, rows: list[dict[str, Any]], children: Children) -> None:
+        """Decode the packed column of each row; rows that do not decode are re-read as rows."""
+        undecoded: list[dict[str, Any]] = []
+        for row in rows:
+            text = row.pop(children.column, None)
+            try:
+                found = unpack(text, children.names) if text else []
+            except PackError as exc:
+                self.client.log.warning(
+                    "%s %s: packed children did not decode (%s); reading them as rows",
+                    self.object_type,
+                    row.get("id"),
+                    exc,
+                )
+                undecoded.append(row)
+                continue
+            row[children.key] = self._finish_children(found)
+        self._attach_children(undecoded)
+
     def _attach_children(self, rows: list[dict[str, Any]]) -> None:
+        """Read the children of ``rows`` with one flat query (offset-paged) and attach them."""
         if not rows:
             return
-        ids = [row["id"] for row in rows]
-        if self.object_type == "invoice":  # lines not wanted (joined_lines reads them)
-            for row in rows:
-                row["lines"] = []
-        elif self.object_type == "payment":
-            applied: dict[str, dict[str, Decimal]] = {i: {} for i in ids}
-            for link in self.client.suiteql_all(queries.payment_applications(ids)):
-                per_invoice = applied.setdefault(link["paymentid"], {})
-                invoice = link["invoiceid"]
-                amount = Decimal(link.get("applied", "0"))
-                per_invoice[invoice] = per_invoice.get(invoice, Decimal(0)) + amount
-            for row in rows:
-                row["applications"] = [
-                    {"invoiceid": invoice, "applied": str(amount)}
-                    for invoice, amount in applied.get(row["id"], {}).items()
-                ]
+        if self.children is None:
+            if self.object_type == "invoice":  # lines not wanted
+                for row in rows:
+                    row["lines"] = []
+            return
+        found: dict[str, list[dict[str, str]]] = {row["id"]: [] for row in rows}
+        for child in self.client.suiteql_all(self.children.rows_of(found)):
+            found.setdefault(child.pop("parentid"), []).append(child)
+        for row in rows:
+            row[self.children.key] = self._finish_children(found[row["id"]])
+
+    def _finish_children(self, children: list[dict[str, str]]) -> list[dict[str, Any]]:
+        """Children as the mappings expect them: a payment's applications summed per invoice
+        (one invoice can be paid through several of its lines)."""
+        if self.object_type != "payment":
+            return list(children)
+        applied: dict[str, Decimal] = {}
+        for link in children:
+            invoice = link["invoiceid"]
+            applied[invoice] = applied.get(invoice, Decimal(0)) + Decimal(link.get("applied", "0"))
+        return [
+            {"invoiceid": invoice, "applied": str(amount)} for invoice, amount in applied.items()
+        ]
 
     # -- deletions ------------------------------------------------------------------------------
     def _deleted(self, since_value: str) -> list[str]:

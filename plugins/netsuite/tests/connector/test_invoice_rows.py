@@ -1,4 +1,5 @@
-"""Invoices with lines from one joined query: regrouping, page boundaries, resuming, cost."""
+"""Invoices with lines from one joined query (``aggregate_children`` off): regrouping, page
+boundaries, resuming, cost."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def test_lines_straddling_pages_are_regrouped_into_whole_invoices(
     sb: Sandbox, connect: Connect
 ) -> None:
     # 3 rows a page: invoices of 4-5 lines always cross a page boundary.
-    pages = list(connect(sb, page_size=3).read("invoices", None))
+    pages = list(connect(sb, page_size=3, aggregate_children=False).read("invoices", None))
     seen: dict[str, list[tuple[str, str]]] = {}
     for page in pages:
         for record in page.records:
@@ -52,7 +53,7 @@ def test_lines_straddling_pages_are_regrouped_into_whole_invoices(
 
 
 def test_one_request_per_page_of_rows(sb: Sandbox, connect: Connect) -> None:
-    connector = connect(sb, page_size=50)
+    connector = connect(sb, page_size=50, aggregate_children=False)
     records, _, _ = read_all(connector, "invoices")
     rows = sum(max(1, len(r["lines"])) for r in records)
     # Pages of 50 joined rows, plus the final (short) page; no per-page line queries.
@@ -60,12 +61,14 @@ def test_one_request_per_page_of_rows(sb: Sandbox, connect: Connect) -> None:
 
 
 def test_a_resumed_run_restarts_after_the_last_whole_invoice(sb: Sandbox, connect: Connect) -> None:
-    connector = connect(sb, page_size=4)
+    connector = connect(sb, page_size=4, aggregate_children=False)
     pages = connector.read("invoices", None)
     first = next(pages)
     second = next(pages)
     pages.close()
-    resumed, _, _ = read_all(connect(sb, page_size=4), "invoices", first.state)
+    resumed, _, _ = read_all(
+        connect(sb, page_size=4, aggregate_children=False), "invoices", first.state
+    )
     assert resumed[0]["id"] == second.records[0]["id"]
     everything = {r["id"]: _lines(r) for r in [*first.records, *resumed]}
     assert everything == _emulator_lines(sb)
@@ -74,7 +77,7 @@ def test_a_resumed_run_restarts_after_the_last_whole_invoice(sb: Sandbox, connec
 def test_fetch_returns_an_invoice_with_all_its_lines(sb: Sandbox, connect: Connect) -> None:
     expected = _emulator_lines(sb)
     invoice_id = next(i for i, lines in expected.items() if len(lines) == 5)
-    record = connect(sb, page_size=2).fetch("invoice", invoice_id)
+    record = connect(sb, page_size=2, aggregate_children=False).fetch("invoice", invoice_id)
     assert record is not None and _lines(record) == expected[invoice_id]
 
 

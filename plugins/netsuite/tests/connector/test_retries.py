@@ -22,7 +22,8 @@ def test_faults_are_retried_and_every_attempt_is_counted(
     expected = {r["id"] for r in read_all(connect(clean), "invoices")[0]}
     faulty = make_sandbox(fault_rate=0.3, seed=11)
     context = LocalContext()
-    records, _, _ = read_all(connect(faulty, context=context), "invoices")
+    # Small pages: enough requests that a 30% fault rate surely hits some.
+    records, _, _ = read_all(connect(faulty, context=context, page_size=5), "invoices")
     assert {r["id"] for r in records} == expected
     counters = faulty.counters()
     assert counters["faults_500"] > 0
