@@ -199,7 +199,10 @@ class SmtpSession:
 
 
 def _connection_is_lost(exc: BaseException) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
+    """Whether the connection is unusable after ``exc``: any network error, and the replies
+    that end a session (``421``, also to MAIL FROM, where a server's idle-timeout notice is
+    read by a client that reused the connection)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return False
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code == 421 or exc.smtp_code < 0

@@ -53,12 +53,14 @@ class Received:
 class ScriptedHandler:
     """An aiosmtpd handler whose refusals are set by the test.
 
+    :param fail_mail: replies to give to the first MAIL FROM commands.
     :param fail_data: replies to give to the first DATA commands (e.g. ``["451 4.3.0 later"]``).
     :param fail_rcpt: replies to give to the first RCPT commands.
     :param refuse_recipients: address → permanent reply for that recipient, every time.
     :param refuse_sender: a reply for every MAIL FROM.
     """
 
+    fail_mail: list[str] = field(default_factory=list)
     fail_data: list[str] = field(default_factory=list)
     fail_rcpt: list[str] = field(default_factory=list)
     refuse_recipients: dict[str, str] = field(default_factory=dict)
@@ -71,6 +73,8 @@ class ScriptedHandler:
     ) -> str:
         if self.refuse_sender:
             return self.refuse_sender
+        if self.fail_mail:
+            return self.fail_mail.pop(0)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"

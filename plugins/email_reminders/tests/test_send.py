@@ -197,3 +197,28 @@ def test_kept_connection_dropped_by_server_is_reopened(start_smtp: Callable[...,
         notifier.send(reminder(key="after"))
     assert len(server.handler.delivered) == 2
     assert len({d.peer for d in server.handler.delivered}) == 2
+
+
+def test_kept_connection_closing_with_421_is_reopened_once(start_smtp: Callable[..., Any]) -> None:
+    """Some servers announce an idle timeout with ``421`` and the client reads it as the reply
+    to its next MAIL FROM: nothing of the message was sent, so one reconnect delivers it."""
+    server = start_smtp()
+    with EmailNotifier(plain_config(server)) as notifier:
+        notifier.send(reminder(key="before"))
+        server.handler.fail_mail.append("421 4.4.2 idle for too long, closing connection")
+        notifier.send(reminder(key="after"))
+    assert len(server.handler.delivered) == 2
+    assert len({d.peer for d in server.handler.delivered}) == 2
+
+
+def test_sender_refused_on_a_kept_connection_is_not_retried(
+    start_smtp: Callable[..., Any],
+) -> None:
+    """Only a lost connection is reopened: a 4xx that leaves it open is the server's answer."""
+    server = start_smtp()
+    with EmailNotifier(plain_config(server)) as notifier:
+        notifier.send(reminder(key="before"))
+        server.handler.fail_mail.append("451 4.7.1 try again later")
+        with pytest.raises(TransientError):
+            notifier.send(reminder(key="after"))
+    assert len(server.handler.delivered) == 1
