@@ -52,17 +52,20 @@ def preload() -> None:
 def worker(hub: HubContext, queues: tuple[str, ...], burst: bool, name: str | None) -> None:
     """Run an RQ worker (with the RQ scheduler, so retries and delayed jobs run).
 
-    Start as many as you like, on any machine sharing REDIS_URL and DATABASE_URL.
+    Start as many as you like, on any machine sharing REDIS_URL and DATABASE_URL. Reminder
+    sends run in the worker process and reuse each channel's connection between jobs
+    (HUB_REMINDER_SESSION_IDLE seconds); other jobs run in a forked child each.
     """
-    from rq import Worker
     from rq.serializers import JSONSerializer
+
+    from hub.collections.worker import HubWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     hub.migrated_engine()
     preload()
     redis = redis_connection(hub.settings)
     worker_queues = [get_queue(q, redis) for q in (queues or default_queues())]
-    rq_worker = Worker(
+    rq_worker = HubWorker(
         worker_queues, connection=redis, serializer=JSONSerializer, name=name or None
     )
     rq_worker.work(with_scheduler=True, burst=burst)

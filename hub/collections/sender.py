@@ -27,6 +27,7 @@ from hub.collections.consent import ConsentLedger, normalize, unsubscribe_token
 from hub.collections.models import Reminder
 from hub.collections.policies import Policy, PolicyService
 from hub.collections.rendering import InvoiceLine, Renderer
+from hub.collections.sessions import NotifierSessions
 from hub.collections.settings import CollectionsSettings
 from hub.collections.timeline import record_event
 from hub.errors import ConfigError, RecipientOptedOut, RecipientRejected, TransientError
@@ -57,7 +58,12 @@ class Outcome:
 
 
 class Sender:
-    """Delivers outbox messages. Reuse one instance for a batch: notifiers are kept open."""
+    """Delivers outbox messages. Reuse one instance for a batch: notifiers are kept open.
+
+    :param sessions: where to borrow notifiers from instead of building (and closing) its own:
+        a worker process's :class:`~hub.collections.sessions.NotifierSessions`, kept open from
+        one job to the next. :meth:`close` gives them back.
+    """
 
     def __init__(
         self,
@@ -68,6 +74,7 @@ class Sender:
         refresh: Refresh | None = default_refresh,
         instance_path: Path | None = None,
         dry_run: bool = False,
+        sessions: NotifierSessions | None = None,
     ) -> None:
         self.engine = engine
         self.channels = channels
@@ -75,25 +82,40 @@ class Sender:
         self.refresh = refresh
         self.renderer = Renderer(instance_path)
         self.dry_run = dry_run
+        self.sessions = sessions
         self.rendered: list[OutgoingMessage] = []
         self._notifiers: dict[str, Notifier] = {}
         self._resolvers: dict[int, tuple[float, Callable[[Customer | None], Policy]]] = {}
 
     def close(self) -> None:
-        for notifier in self._notifiers.values():
-            closer = getattr(notifier, "close", None)
-            if callable(closer):
-                closer()
-        self._notifiers.clear()
+        """Close the notifiers this sender opened (give borrowed ones back)."""
+        for channel_name in list(self._notifiers):
+            self._release(channel_name)
 
     def _notifier(self, channel_name: str) -> Notifier:
         if channel_name not in self._notifiers:
-            notifier = self.channels.notifier_for(self.channels.get(channel_name))
-            opener = getattr(notifier, "open", None)
-            if callable(opener):
-                opener()
+            if self.sessions is not None:
+                notifier = self.sessions.borrow(self.channels, channel_name)
+            else:
+                notifier = self.channels.notifier_for(self.channels.get(channel_name))
+                opener = getattr(notifier, "open", None)
+                if callable(opener):
+                    opener()
             self._notifiers[channel_name] = notifier
         return self._notifiers[channel_name]
+
+    def _release(self, channel_name: str, *, broken: bool = False) -> None:
+        """Stop using the notifier of ``channel_name``: give it back to the sessions it was
+        borrowed from (``broken``: to be closed, not reused), or close it."""
+        notifier = self._notifiers.pop(channel_name, None)
+        if notifier is None:
+            return
+        if self.sessions is not None:
+            self.sessions.give_back(notifier, broken=broken)
+            return
+        closer = getattr(notifier, "close", None)
+        if callable(closer):
+            closer()
 
     def _resolver(self, connection_id: int) -> Callable[[Customer | None], Policy]:
         """The policy resolver of a connection, reloaded when older than a few seconds (a batch
@@ -408,6 +430,8 @@ class Sender:
             notifier = self._notifier(first.channel_name)
             result = notifier.send(message)
         except TransientError as exc:
+            # A dropped or refusing connection: the next message gets a new one.
+            self._release(first.channel_name, broken=True)
             return self._retry_later(rows, lease, now, redact(str(exc)))
         except RecipientOptedOut as exc:
             ConsentLedger(self.engine).record(
@@ -426,11 +450,13 @@ class Sender:
             )
             return Outcome("failed", redact(str(exc)))
         except ConfigError as exc:  # the channel is misconfigured: not the message's fault
+            self._release(first.channel_name, broken=True)
             self._finish(
                 rows, lease, status="scheduled", error=redact(str(exc)), refund_attempt=True
             )
             return Outcome("channel_error", redact(str(exc)))
         except Exception as exc:
+            self._release(first.channel_name, broken=True)
             self._retry_later(rows, lease, now, redact(str(exc)))
             raise
         recorded = self._finish(

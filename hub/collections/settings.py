@@ -31,6 +31,9 @@ class CollectionsSettings:
         (``HUB_REMINDER_MAX_ATTEMPTS``, default 5).
     :param retry_backoff_seconds: delay before the first retry after a transient failure; each
         further retry waits four times longer (``HUB_REMINDER_RETRY_BACKOFF``, default 60).
+    :param session_idle_seconds: a worker keeps each channel's connection (SMTP session, HTTP
+        keep-alive) open between send jobs and closes it after this many idle seconds; 0 closes
+        it after every job (``HUB_REMINDER_SESSION_IDLE``, default 30).
     """
 
     freshness_seconds: int = 900
@@ -42,6 +45,7 @@ class CollectionsSettings:
     public_url: str | None = None
     max_attempts: int = 5
     retry_backoff_seconds: int = 60
+    session_idle_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CollectionsSettings:
@@ -56,6 +60,7 @@ class CollectionsSettings:
             public_url=(env.get("HUB_PUBLIC_URL") or "").rstrip("/") or None,
             max_attempts=max(1, _int(env, "HUB_REMINDER_MAX_ATTEMPTS", 5)),
             retry_backoff_seconds=_int(env, "HUB_REMINDER_RETRY_BACKOFF", 60),
+            session_idle_seconds=max(0, _int(env, "HUB_REMINDER_SESSION_IDLE", 30)),
         )
 
     def retry_delay(self, attempts: int) -> timedelta:

@@ -1,35 +1,83 @@
 """RQ job functions of the collections engine: plain functions taking ids, raising on failure.
 
 A worker builds its engine, plugins and secret box from the environment (``DATABASE_URL``,
-``HUB_SECRET_KEY``, ...), once per process.
+``HUB_SECRET_KEY``, ...), once per process and database.
+
+Send jobs and connections: each :func:`send_reminder` job delivers one message. Inside
+:func:`kept_sessions` (``hubctl worker`` runs its whole life in it, and runs send jobs in its
+own process rather than in a forked child, see :mod:`hub.collections.worker`) the jobs borrow
+their notifiers from one :class:`~hub.collections.sessions.NotifierSessions`, so consecutive
+jobs share one SMTP connection per channel; outside it every job opens and closes its own.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hub.collections.channels import ChannelService
 from hub.collections.outbox import Enqueue
 from hub.collections.sender import Sender
 from hub.collections.service import run_reminders
+from hub.collections.sessions import NotifierSessions
 from hub.collections.settings import CollectionsSettings
 from hub.crypto import SecretBox
 from hub.db import make_engine
 from hub.plugins import get_plugin_host
 from hub.settings import Settings
 
+_SERVICES: dict[tuple[Any, ...], tuple[ChannelService, CollectionsSettings]] = {}
+_SESSIONS: list[NotifierSessions] = []  # the innermost kept_sessions() block is last
 
-@cache
+
 def _services() -> tuple[ChannelService, CollectionsSettings]:
+    """The channel service and settings for the current environment (built once per database,
+    key and settings, so a process whose environment changes, like a test run, is served
+    right)."""
     settings = Settings.from_env()
-    box = (
-        SecretBox(settings.secret_key, settings.secret_key_fallbacks)
-        if settings.secret_key
-        else None
+    collections = CollectionsSettings.from_env()
+    key = (
+        settings.database_url,
+        settings.secret_key,
+        settings.secret_key_fallbacks,
+        collections,
     )
-    engine = make_engine(settings.database_url)
-    return ChannelService(engine, get_plugin_host(), box), CollectionsSettings.from_env()
+    found = _SERVICES.get(key)
+    if found is None:
+        box = (
+            SecretBox(settings.secret_key, settings.secret_key_fallbacks)
+            if settings.secret_key
+            else None
+        )
+        engine = make_engine(settings.database_url)
+        found = _SERVICES[key] = (ChannelService(engine, get_plugin_host(), box), collections)
+    return found
+
+
+def dispose_services() -> None:
+    """Close the database engines the jobs of this process opened."""
+    while _SERVICES:
+        _SERVICES.popitem()[1][0].engine.dispose()
+
+
+@contextmanager
+def kept_sessions(idle_seconds: float | None = None) -> Iterator[NotifierSessions]:
+    """Within the block, :func:`send_reminder` calls in this process reuse their notifiers
+    (SMTP connections) from one job to the next; each is closed after ``idle_seconds`` unused
+    (default: ``HUB_REMINDER_SESSION_IDLE``), after a send error, and at the end of the block.
+
+    For processes that run many send jobs one after the other: ``hubctl worker`` wraps its
+    work loop in it. Not for a forking worker's per-job child, which exits after one job."""
+    if idle_seconds is None:
+        idle_seconds = CollectionsSettings.from_env().session_idle_seconds
+    sessions = NotifierSessions(idle_seconds)
+    _SESSIONS.append(sessions)
+    try:
+        yield sessions
+    finally:
+        _SESSIONS.remove(sessions)
+        sessions.close_all()
 
 
 def send_reminder(reminder_id: int) -> str:
@@ -38,9 +86,11 @@ def send_reminder(reminder_id: int) -> str:
     Every outcome is recorded in the outbox and returned (``sent``, ``suppressed``, ``failed``,
     ``retry``, ``skipped``...). Retries belong to the outbox, not to RQ: a transient failure puts
     the message back to ``scheduled`` with a back-off, and the dispatch pass enqueues it again.
+    Inside :func:`kept_sessions` the channel's connection stays open for the next job.
     """
     channels, settings = _services()
-    sender = Sender(channels.engine, channels, settings)
+    sessions = _SESSIONS[-1] if _SESSIONS else None
+    sender = Sender(channels.engine, channels, settings, sessions=sessions)
     try:
         return sender.deliver(reminder_id).status
     finally:
@@ -88,4 +138,10 @@ def plan_and_dispatch() -> dict[str, Any]:
     return summary.as_dict()
 
 
-__all__ = ["plan_and_dispatch", "queue_enqueuer", "send_reminder"]
+__all__ = [
+    "dispose_services",
+    "kept_sessions",
+    "plan_and_dispatch",
+    "queue_enqueuer",
+    "send_reminder",
+]

@@ -37,11 +37,14 @@ INVOICES = 12
 KILLS = 4
 LEASE = 1
 DATA_DELAY = 0.08  # seconds the server spends inside DATA: wide enough to kill a worker there
+# hubctl's worker class: send jobs run in the worker process and share one SMTP connection, so
+# a kill lands on a connection kept open across jobs, as in production.
 WORKER = (
-    "import sys; from redis import Redis; from rq import Queue, SimpleWorker;"
+    "import sys; from redis import Redis; from rq import Queue;"
     "from rq.serializers import JSONSerializer;"
+    "from hub.collections.worker import HubWorker;"
     "r = Redis.from_url(sys.argv[1]);"
-    "SimpleWorker([Queue('crash', connection=r, serializer=JSONSerializer)], connection=r,"
+    "HubWorker([Queue('crash', connection=r, serializer=JSONSerializer)], connection=r,"
     " serializer=JSONSerializer).work(burst=True, logging_level='WARNING')"
 )
 
@@ -163,3 +166,5 @@ def test_sigkill_during_sending_loses_and_duplicates_nothing(
     assert set(copies) <= retried  # a copy only of a message whose sending was interrupted
     assert sum(copies.values()) <= kills
     assert copies, "no kill landed inside DATA: the re-send path was not exercised"
+    # At most one connection per worker process: the jobs of each shared theirs.
+    assert handler.connections < len(delivered)

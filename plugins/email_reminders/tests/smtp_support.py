@@ -67,6 +67,22 @@ class ScriptedHandler:
     refuse_sender: str | None = None
     delivered: list[Received] = field(default_factory=list)
     refused_data: list[Received] = field(default_factory=list)
+    #: Connections that said EHLO (one per connection, also with STARTTLS), and QUITs received.
+    connections: int = 0
+    quits: int = 0
+
+    async def handle_EHLO(
+        self, server: Any, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        if not getattr(session, "counted", False):
+            session.counted = True  # type: ignore[attr-defined]
+            self.connections += 1
+        return responses
+
+    async def handle_QUIT(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.quits += 1
+        return "221 Bye"
 
     async def handle_MAIL(
         self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]

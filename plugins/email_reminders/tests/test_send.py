@@ -179,6 +179,7 @@ def test_context_manager_reuses_one_connection(start_smtp: Callable[..., Any]) -
     assert len(set(ids)) == 5
     assert len(server.handler.delivered) == 5
     assert len({d.peer for d in server.handler.delivered}) == 1
+    assert server.handler.connections == 1
 
 
 def test_without_context_manager_each_send_connects(start_smtp: Callable[..., Any]) -> None:
@@ -187,6 +188,7 @@ def test_without_context_manager_each_send_connects(start_smtp: Callable[..., An
     for i in range(3):
         notifier.send(reminder(key=f"k{i}"))
     assert len({d.peer for d in server.handler.delivered}) == 3
+    assert server.handler.connections == 3
 
 
 def test_kept_connection_dropped_by_server_is_reopened(start_smtp: Callable[..., Any]) -> None:
