@@ -203,9 +203,27 @@ class StreamReader:
             )
 
     def probe(self, max_retries: int | None = None) -> None:
-        """One real one-row query of this stream (raises like :meth:`read` would)."""
+        """One real one-row query of this stream as the sync will run it, children included
+        (raises like :meth:`read` would, e.g. for a child table the role cannot see)."""
+        if self.packing and self.children is not None:
+            packed = self.children.packed(self.query.id_column)
+            text = self.query.select([], self.header_fields, (packed,))
+            try:
+                self.client.suiteql(text, limit=1, max_retries=max_retries)
+                return
+            except QueryRefused as exc:
+                if exc.hidden_table is not None:
+                    raise
+                self.client.log.warning(
+                    "NetSuite refused the packed %s query (%s); syncs will read its children "
+                    "as rows",
+                    self.object_type,
+                    exc.detail or exc.code,
+                )
         text = self.query.select([], self.header_fields)
         self.client.suiteql(text, limit=1, max_retries=max_retries)
+        if self.children is not None:
+            self.client.suiteql(self.children.rows_of(["0"]), limit=1, max_retries=max_retries)
 
     def fetch(self, external_id: str) -> dict[str, Any] | None:
         """The current row of one record (with its lines or applications), or None."""

@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Callable
 
+import pytest
 import requests
 
 from hub_netsuite.connector import NetSuiteConnector
@@ -110,3 +111,18 @@ def test_check_never_shows_secrets(sb: Sandbox, connect: Connect) -> None:
     shown = str(result.as_dict())
     for secret in (sb.credentials["token_secret"], sb.credentials["consumer_secret"]):
         assert secret not in shown
+
+
+@pytest.mark.parametrize("aggregate", [True, False])
+def test_a_hidden_child_table_fails_the_probe_of_its_parent(
+    make_sandbox: Callable[..., Sandbox], connect: Connect, aggregate: bool
+) -> None:
+    # Lines and applications are read with their parents: a role that cannot see them must
+    # fail Test Connection, not the first sync.
+    hidden = frozenset({"transactionline", "nexttransactionlinelink"})
+    sandbox = make_sandbox(settings=SandboxSettings(hidden_tables=hidden))
+    result = connect(sandbox, aggregate_children=aggregate).check()
+    assert not result.ok
+    assert result.details["customer"] == "ok" and result.details["contact"] == "ok"
+    assert result.details["invoice"] == "no permission on table transactionline"
+    assert result.details["payment"] == "no permission on table nexttransactionlinelink"
