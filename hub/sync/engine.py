@@ -41,7 +41,7 @@ from hub.sync.progress import (
     write_counts,
 )
 from hub.sync.quarantine import open_count
-from hub.sync.readahead import read_ahead
+from hub.sync.readahead import configured_depth, read_ahead
 from hub.sync.state import load_state, save_state
 
 log = logging.getLogger("hub.sync")
@@ -176,7 +176,8 @@ class _Run:
         state = None if self.full else load_state(self.engine, self.connection_id, spec.name)
         with self.engine.connect() as conn:
             has_quarantine = open_count(conn, self.connection_id, spec.object_type) > 0
-        for page in read_ahead(self.connector.read(spec.name, state)):
+        pages = read_ahead(self.connector.read(spec.name, state), configured_depth())
+        for page in pages:
             self.lookups.new_page()
             mapped = map_page(mapper, page.records, spec.primary_key)
             if self.guard is not None:

@@ -9,14 +9,28 @@ Nothing about resumption changes: a page's state is saved only when the caller s
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 _POLL_SECONDS = 0.1
+#: Pages a sync reads ahead unless ``HUB_SYNC_READ_AHEAD`` says otherwise (0 turns it off).
+DEFAULT_DEPTH = 1
+
+
+def configured_depth(env: Mapping[str, str] | None = None) -> int:
+    """Read-ahead depth from ``HUB_SYNC_READ_AHEAD`` (default 1; 0 reads in the caller's thread)."""
+    raw = (os.environ if env is None else env).get("HUB_SYNC_READ_AHEAD", "").strip()
+    if not raw:
+        return DEFAULT_DEPTH
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise ValueError(f"HUB_SYNC_READ_AHEAD must be a whole number, not {raw!r}") from None
 
 
 class _End:
@@ -90,8 +104,11 @@ class ReadAhead(Generic[T]):
 
 
 def read_ahead(source: Iterable[T], depth: int = 1) -> Iterator[T]:
-    """``source``'s items, produced ``depth`` ahead in a background thread."""
+    """``source``'s items, produced ``depth`` ahead in a background thread (``depth`` 0: the
+    source itself, in the caller's thread)."""
+    if depth <= 0:
+        return iter(source)
     return iter(ReadAhead(source, depth))
 
 
-__all__ = ["ReadAhead", "read_ahead"]
+__all__ = ["DEFAULT_DEPTH", "ReadAhead", "configured_depth", "read_ahead"]

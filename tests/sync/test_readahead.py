@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.sync.readahead import ReadAhead, read_ahead
+from hub.sync.readahead import ReadAhead, configured_depth, read_ahead
 
 
 def test_items_arrive_in_order() -> None:
@@ -92,3 +92,22 @@ def test_an_error_in_the_callers_loop_also_stops_the_thread() -> None:
             raise RuntimeError("storing failed")
     assert closed.wait(timeout=5)
     assert not ahead._thread.is_alive()
+
+
+def test_depth_comes_from_the_environment() -> None:
+    assert configured_depth({}) == 1
+    assert configured_depth({"HUB_SYNC_READ_AHEAD": "0"}) == 0
+    assert configured_depth({"HUB_SYNC_READ_AHEAD": " 3 "}) == 3
+    with pytest.raises(ValueError, match="whole number"):
+        configured_depth({"HUB_SYNC_READ_AHEAD": "lots"})
+
+
+def test_depth_zero_reads_in_the_callers_thread() -> None:
+    threads: list[str] = []
+
+    def source() -> Iterator[int]:
+        threads.append(threading.current_thread().name)
+        yield 1
+
+    assert list(read_ahead(source(), 0)) == [1]
+    assert threads == [threading.current_thread().name]
