@@ -16,6 +16,8 @@ from hub_netsuite.connector.packed import CHILD_SEPARATOR, pack_expression
 DATETIME_FORMAT = "YYYY-MM-DD HH24:MI:SS"
 #: Extra column on every stream row: the server's clock when the page was read.
 SERVER_NOW = "hub_server_now"
+#: Most values SuiteQL accepts in one IN list.
+MAX_IN_LIST = 1000
 
 
 def _datetime(column: str, alias: str) -> str:
@@ -43,6 +45,7 @@ class StreamQuery:
         record's id, so rows whose applications changed are re-read even when their header's
         ``lastmodifieddate`` did not move.
     :param deleted_type: the ``deletedrecord.recordtype`` of this object.
+    :param link_filter: condition on ``NextTransactionLineLink l`` keeping links of this type.
     """
 
     alias: str
@@ -51,6 +54,7 @@ class StreamQuery:
     filters: tuple[str, ...]
     link_column: str | None
     deleted_type: str
+    link_filter: str = "1 = 1"
 
     @property
     def id_column(self) -> str:
@@ -90,6 +94,23 @@ class StreamQuery:
             f"WHERE {since('l.lastmodifieddate')})"
         )
         return f"({header} OR {links})", 2
+
+    def changed_links(self) -> str:
+        """Ids of records whose links changed since a time, queried flat (one ``since``
+        parameter): the fallback for accounts that refuse the link subquery."""
+        return (
+            f"SELECT l.{self.link_column} AS docid FROM NextTransactionLineLink l "
+            f"WHERE {self.link_filter} AND {since('l.lastmodifieddate')} "
+            f"ORDER BY l.{self.link_column}"
+        )
+
+    def changed_since_ids(self, ids: Sequence[str]) -> str:
+        """The incremental condition with the linked ids written out (one ``since`` parameter);
+        IN lists hold at most 1,000 values, so longer ones are OR-ed."""
+        header = since(self.modified_column)
+        chunks = [ids[i : i + MAX_IN_LIST] for i in range(0, len(ids), MAX_IN_LIST)]
+        lists = [f"{self.id_column} IN ({id_list(chunk)})" for chunk in chunks]
+        return f"({' OR '.join([header, *lists])})"
 
 
 CUSTOMER = StreamQuery(
@@ -160,6 +181,7 @@ INVOICE = StreamQuery(
     filters=("t.type = 'CustInvc'",),
     link_column="previousdoc",
     deleted_type="invoice",
+    link_filter="l.previoustype = 'CustInvc'",
 )
 
 PAYMENT = StreamQuery(
@@ -181,6 +203,7 @@ PAYMENT = StreamQuery(
     filters=("t.type = 'CustPymt'",),
     link_column="nextdoc",
     deleted_type="customerpayment",
+    link_filter="l.nexttype = 'CustPymt'",
 )
 
 QUERIES: dict[str, StreamQuery] = {

@@ -18,7 +18,9 @@ parent's row (``hub_netsuite.connector.packed``), so a page of 1,000 invoices is
 however many lines they hold. When NetSuite refuses the packed query (a ``LISTAGG`` result over
 4,000 bytes, or an account that does not accept it), that page is read again as plain parent rows
 plus one flat query for their children; after :data:`MAX_PACKED_REFUSALS` refusals in a row the
-stream stops trying (recorded as ``"unpacked": true`` in its state until a full sync).
+stream stops trying (recorded as ``"unpacked": true`` in its state until a full sync). Likewise an
+account that refuses the link-table subquery of the incremental filter gets the changed links
+read flat and written into the filter as ids (``"flat_links": true``).
 
 With ``aggregate_children`` off, invoices with lines come from one query joining
 ``transactionline`` (one row per line), keyset paged on ``(invoice id, line id)`` and regrouped
@@ -27,7 +29,7 @@ by :class:`InvoiceGrouper`; ``after`` is then the last *complete* invoice handed
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -67,6 +69,9 @@ class StreamReader:
         # Custom line fields keep the joined query: packed text would lose their date format.
         self.packing = bool(self.children and config.aggregate_children and not self.line_fields)
         self._refusals = 0
+        #: False once the account refused the link-table subquery of the incremental filter.
+        self.link_subqueries = True
+        self._linked: dict[str, list[str]] = {}
 
     # -- paging ---------------------------------------------------------------------------------
     def read(self, state: Mapping[str, Any] | None) -> Iterator[Page]:
@@ -75,6 +80,8 @@ class StreamReader:
         cursor: str | None = state.get("cursor")
         if state.get("unpacked"):
             self.packing = False
+        if state.get("flat_links"):
+            self.link_subqueries = False
         run = dict(state.get("run") or {})
         if not run:
             run = {
@@ -107,6 +114,8 @@ class StreamReader:
         state: dict[str, Any] = {"cursor": cursor, **extra}
         if self.children is not None and self.config.aggregate_children and not self.packing:
             state["unpacked"] = True
+        if not self.link_subqueries:
+            state["flat_links"] = True
         return state
 
     def _read_joined(self, cursor: str | None, run: dict[str, Any]) -> Iterator[Page]:
@@ -141,29 +150,64 @@ class StreamReader:
         return Page(records=records, state=self._state(_next_cursor(cursor, run)), deleted=deleted)
 
     def _joined_page(self, since_value: str | None, position: tuple[str, str | None]) -> Any:
-        conditions: list[str] = []
-        params: list[str] = []
-        if since_value:
-            condition, count = self.query.changed_since()
-            conditions.append(condition)
-            params.extend([since_value] * count)
-        invoice_id, line_id = position
-        keyset, _ = queries.after_invoice_line(line_id)
-        conditions.append(keyset)
-        params.extend([invoice_id] if line_id is None else [invoice_id, invoice_id, line_id])
-        text = queries.invoices_with_lines(conditions, self.header_fields, self.line_fields)
-        return self.client.suiteql(text, params)
+        def attempt() -> Any:
+            conditions, params = self._changed(since_value)
+            invoice_id, line_id = position
+            keyset, _ = queries.after_invoice_line(line_id)
+            conditions.append(keyset)
+            params.extend([invoice_id] if line_id is None else [invoice_id, invoice_id, line_id])
+            text = queries.invoices_with_lines(conditions, self.header_fields, self.line_fields)
+            return self.client.suiteql(text, params)
+
+        return self._links_fallback(since_value, attempt)
 
     def _page(self, since_value: str | None, after: str) -> Any:
-        conditions: list[str] = []
-        params: list[str] = []
-        if since_value:
+        def attempt() -> Any:
+            conditions, params = self._changed(since_value)
+            conditions.append(f"{self.query.id_column} > ?")
+            params.append(after)
+            return self._rows(conditions, params)
+
+        return self._links_fallback(since_value, attempt)
+
+    # -- the incremental filter -----------------------------------------------------------------
+    def _changed(self, since_value: str | None) -> tuple[list[str], list[str]]:
+        """Conditions and parameters selecting rows changed since ``since_value`` (none for a
+        full read): a changed header, or (transactions) a changed payment-application link."""
+        if not since_value:
+            return [], []
+        if self.query.link_column is None or self.link_subqueries:
             condition, count = self.query.changed_since()
-            conditions.append(condition)
-            params.extend([since_value] * count)
-        conditions.append(f"{self.query.id_column} > ?")
-        params.append(after)
-        return self._rows(conditions, params)
+            return [condition], [since_value] * count
+        ids = self._linked_ids(since_value)
+        return [self.query.changed_since_ids(ids)], [since_value]
+
+    def _linked_ids(self, since_value: str) -> list[str]:
+        """Ids whose links changed since ``since_value``, read flat once per run."""
+        if since_value not in self._linked:
+            rows = self.client.suiteql_all(self.query.changed_links(), [since_value])
+            self._linked[since_value] = sorted({row["docid"] for row in rows}, key=int)
+        return self._linked[since_value]
+
+    def _links_fallback(self, since_value: str | None, attempt: Callable[[], Any]) -> Any:
+        """Run ``attempt``; if NetSuite refuses the link subquery, read the linked ids flat and
+        run it again with the ids written out (and keep doing so for this stream)."""
+        uses_subquery = bool(since_value and self.query.link_column and self.link_subqueries)
+        if not uses_subquery:
+            return attempt()
+        try:
+            return attempt()
+        except QueryRefused as exc:
+            if exc.hidden_table is not None:
+                raise
+            self.link_subqueries = False
+            self.client.log.warning(
+                "NetSuite refused the %s query with a NextTransactionLineLink subquery (%s); "
+                "reading changed links with a separate query from now on",
+                self.object_type,
+                exc.detail or exc.code,
+            )
+        return attempt()
 
     def _rows(self, conditions: list[str], params: list[str], limit: int | None = None) -> Any:
         """One page of parent rows with their children attached (packed when possible)."""

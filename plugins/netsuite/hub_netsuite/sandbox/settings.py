@@ -24,3 +24,7 @@ class SandboxSettings:
     #: UNCONFIRMED: item lines of invoices/credit memos carry GL-signed (negative) amounts in
     #: ``transactionline`` as practitioners report; the main line is positive.
     signed_line_amounts: bool = True
+    #: SuiteQL constructs this account refuses with "Invalid or unsupported search", to test a
+    #: client's fallbacks for what is UNCONFIRMED on real accounts: ``"listagg"`` (LISTAGG
+    #: anywhere) and ``"link_subquery"`` (a subquery reading a ``*TransactionLineLink`` table).
+    refused_constructs: frozenset[str] = frozenset()

@@ -77,6 +77,7 @@ class SandboxStore:
             self.rendering,
             oneworld=self.settings.oneworld,
             hidden_tables=self.settings.hidden_tables,
+            refused_constructs=self.settings.refused_constructs,
         )
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []

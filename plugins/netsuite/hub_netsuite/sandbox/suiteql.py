@@ -109,10 +109,13 @@ class SuiteQLEngine:
         *,
         oneworld: bool,
         hidden_tables: frozenset[str] = frozenset(),
+        refused_constructs: frozenset[str] = frozenset(),
         cache_size: int = 512,
     ) -> None:
         self.rendering = rendering
-        self.translator = Translator(oneworld=oneworld, hidden_tables=hidden_tables)
+        self.translator = Translator(
+            oneworld=oneworld, hidden_tables=hidden_tables, refused_constructs=refused_constructs
+        )
         self._translations: OrderedDict[str, Translation | SuiteQLError] = OrderedDict()
         self._counts: OrderedDict[tuple[str, tuple[object, ...]], tuple[int, int]] = OrderedDict()
         self._cache_size = cache_size

@@ -26,6 +26,9 @@ from hub_netsuite.sandbox.suiteqlerrors import search_error as _search_error
 from hub_netsuite.sandbox.suiteqlparse import parse_suiteql
 
 MAX_IN_LIST = 1000
+#: Constructs an account can be set to refuse (``SandboxSettings.refused_constructs``).
+REFUSABLE_CONSTRUCTS = frozenset({"listagg", "link_subquery"})
+_LINK_TABLES = frozenset({"nexttransactionlinelink", "previoustransactionlinelink"})
 
 _LITERAL_DATES = (exp.DateStrToDate, exp.StrToTime, exp.StrToDate, exp.TimeStrToTime)
 _NOW_NODES = (exp.CurrentTimestamp, exp.CurrentDate, exp.Localtimestamp, exp.Systimestamp)
@@ -57,9 +60,19 @@ class _Context:
 class Translator:
     """Turns SuiteQL text into SQLite SQL for one account's feature set."""
 
-    def __init__(self, *, oneworld: bool, hidden_tables: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        oneworld: bool,
+        hidden_tables: frozenset[str] = frozenset(),
+        refused_constructs: frozenset[str] = frozenset(),
+    ) -> None:
+        unknown = set(refused_constructs) - REFUSABLE_CONSTRUCTS
+        if unknown:
+            raise ValueError(f"unknown refused_constructs: {sorted(unknown)}")
         self.oneworld = oneworld
         self.hidden_tables = frozenset(t.lower() for t in hidden_tables)
+        self.refused_constructs = frozenset(refused_constructs)
         self.schema: dict[str, object] = {
             table: {c.name: "TEXT" for c in schema.visible_columns(table, oneworld=oneworld)}
             for table in schema.TABLES
@@ -120,6 +133,7 @@ class Translator:
             raise unsupported()
         if tree.find(*_LITERAL_DATES) is not None:
             raise unsupported()
+        self._refuse_constructs(tree)
         for node in tree.find_all(exp.In):
             if len(node.expressions) > MAX_IN_LIST:
                 raise _search_error(f"IN lists are limited to {MAX_IN_LIST} values.")
@@ -146,6 +160,17 @@ class Translator:
         for select in list(tree.find_all(exp.Select)):
             extract_rownum(select)
         return uses_now
+
+    def _refuse_constructs(self, tree: exp.Expr) -> None:
+        if "listagg" in self.refused_constructs and tree.find(exp.GroupConcat) is not None:
+            raise unsupported()
+        if "link_subquery" in self.refused_constructs:
+            for select in tree.find_all(exp.Select):
+                if select is tree:
+                    continue
+                for table in select.find_all(exp.Table):
+                    if table.name.lower() in _LINK_TABLES and _owning_select(table) is select:
+                        raise unsupported()
 
     def _identifier_error(self, error: OptimizeError, tree: exp.Expr) -> SuiteQLError:
         message = str(error)

@@ -117,12 +117,23 @@ def _open_invoice(sb: Sandbox, applied: bool) -> tuple[str, str, Decimal]:
     return str(row["id"]), str(row["entity"]), Decimal(str(row["foreignamountunpaid"]))
 
 
+@pytest.mark.parametrize(
+    "refused",
+    [set(), {"link_subquery"}, {"listagg"}, {"listagg", "link_subquery"}],
+    ids=["all-accepted", "no-link-subquery", "no-listagg", "neither"],
+)
 def test_incremental_reads_exactly_the_changes(
-    make_sandbox: Callable[..., Sandbox], connect: Connect, mappers: dict[str, Mapper]
+    make_sandbox: Callable[..., Sandbox],
+    connect: Connect,
+    mappers: dict[str, Mapper],
+    refused: set[str],
 ) -> None:
     # Applying a payment does not touch the invoice header here: only the link table shows it.
-    sb = make_sandbox(settings=SandboxSettings(payment_touches_invoice=False))
-    connector = connect(sb, overlap_minutes=0)
+    # Accounts refusing LISTAGG or link-table subqueries must give the same answers (fallbacks).
+    settings = SandboxSettings(payment_touches_invoice=False, refused_constructs=frozenset(refused))
+    sb = make_sandbox(settings=settings)
+    # Pages of 10: three refused pages in the first read mark a stream unpacked.
+    connector = connect(sb, overlap_minutes=0, page_size=10)
     first = {s.name: read_all(connector, s.name) for s in connector.streams()}
     later = datetime.now(UTC) + timedelta(days=2)
     sb.store.clock = lambda: later
@@ -143,6 +154,11 @@ def test_incremental_reads_exactly_the_changes(
         assert set(ids) == changed | still_in_window
         assert deleted == []
         assert state["cursor"] >= old_cursor
+        transactions = stream in ("invoices", "payments")
+        assert state.get("flat_links", False) is (transactions and "link_subquery" in refused)
+        # Packed applications are a LISTAGG over a link-table subquery: either refusal counts.
+        packing_refused = "listagg" in refused or (stream == "payments" and bool(refused))
+        assert state.get("unpacked", False) is (transactions and packing_refused)
         return records
 
     invoices = {r["id"]: r for r in again("invoices", {paid_id, void_id, new_id})}

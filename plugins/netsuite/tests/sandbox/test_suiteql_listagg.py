@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from hub_netsuite.sandbox.store import SandboxStore, SuiteQLError
+from hub_netsuite.sandbox.store import SandboxSettings, SandboxStore, SuiteQLError
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,30 @@ def test_numbers_become_text_the_oracle_way(
 ) -> None:
     [item] = store.suiteql(f"SELECT {expression} AS v FROM customer WHERE ROWNUM <= 1").items
     assert item["v"] == expected
+
+
+def test_an_account_can_refuse_listagg_and_link_subqueries(tmp_path: Path) -> None:
+    settings = SandboxSettings(refused_constructs=frozenset({"listagg", "link_subquery"}))
+    store = SandboxStore.generate(
+        tmp_path / "refusing.db", customers=5, invoices=10, payments=5, seed=1, settings=settings
+    )
+    try:
+        with pytest.raises(SuiteQLError, match="Invalid or unsupported search"):
+            store.suiteql("SELECT LISTAGG(c.id, ',') WITHIN GROUP (ORDER BY c.id) FROM customer c")
+        with pytest.raises(SuiteQLError, match="Invalid or unsupported search"):
+            store.suiteql(
+                "SELECT t.id FROM transaction t WHERE t.id IN "
+                "(SELECT l.previousdoc FROM NextTransactionLineLink l)"
+            )
+        # The link table itself, queried flat, still answers.
+        assert store.suiteql("SELECT l.nextdoc FROM NextTransactionLineLink l").items
+    finally:
+        store.close()
+    with pytest.raises(ValueError, match="unknown refused_constructs"):
+        SandboxStore.generate(
+            tmp_path / "typo.db",
+            customers=1,
+            invoices=1,
+            payments=0,
+            settings=SandboxSettings(refused_constructs=frozenset({"listag"})),
+        )
