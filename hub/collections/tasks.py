@@ -5,15 +5,18 @@ A worker builds its engine, plugins and secret box from the environment (``DATAB
 
 Send jobs and connections: each :func:`send_reminder` job delivers one message. Inside
 :func:`kept_sessions` (``hubctl worker`` runs its whole life in it, and runs send jobs in its
-own process rather than in a forked child, see :mod:`hub.collections.worker`) the jobs borrow
-their notifiers from one :class:`~hub.collections.sessions.NotifierSessions`, so consecutive
-jobs share one SMTP connection per channel; outside it every job opens and closes its own.
+own process rather than in a forked child, see :mod:`hub.collections.worker`) consecutive jobs
+share one :class:`~hub.collections.sender.Sender` (its policies are reloaded when older than
+``POLICY_CACHE_SECONDS``) and borrow their notifiers from one
+:class:`~hub.collections.sessions.NotifierSessions`, so they share one SMTP connection per
+channel; outside it every job builds its own sender and opens and closes its own connection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.collections.channels import ChannelService
@@ -27,17 +30,28 @@ from hub.db import make_engine
 from hub.plugins import get_plugin_host
 from hub.settings import Settings
 
-_SERVICES: dict[tuple[Any, ...], tuple[ChannelService, CollectionsSettings]] = {}
-_SESSIONS: list[NotifierSessions] = []  # the innermost kept_sessions() block is last
+_ServiceKey = tuple[str, str | None, tuple[str, ...], CollectionsSettings]
 
 
-def _services() -> tuple[ChannelService, CollectionsSettings]:
+@dataclass
+class _Kept:
+    """What a :func:`kept_sessions` block keeps between jobs."""
+
+    sessions: NotifierSessions
+    senders: dict[_ServiceKey, Sender] = field(default_factory=dict)
+
+
+_SERVICES: dict[_ServiceKey, tuple[ChannelService, CollectionsSettings]] = {}
+_KEPT: list[_Kept] = []  # the innermost kept_sessions() block is last
+
+
+def _services() -> tuple[_ServiceKey, ChannelService, CollectionsSettings]:
     """The channel service and settings for the current environment (built once per database,
     key and settings, so a process whose environment changes, like a test run, is served
-    right)."""
+    right), and the key they are cached under."""
     settings = Settings.from_env()
     collections = CollectionsSettings.from_env()
-    key = (
+    key: _ServiceKey = (
         settings.database_url,
         settings.secret_key,
         settings.secret_key_fallbacks,
@@ -52,32 +66,36 @@ def _services() -> tuple[ChannelService, CollectionsSettings]:
         )
         engine = make_engine(settings.database_url)
         found = _SERVICES[key] = (ChannelService(engine, get_plugin_host(), box), collections)
-    return found
+    return key, found[0], found[1]
 
 
 def dispose_services() -> None:
     """Close the database engines the jobs of this process opened."""
+    for kept in _KEPT:
+        kept.senders.clear()
     while _SERVICES:
         _SERVICES.popitem()[1][0].engine.dispose()
 
 
 @contextmanager
 def kept_sessions(idle_seconds: float | None = None) -> Iterator[NotifierSessions]:
-    """Within the block, :func:`send_reminder` calls in this process reuse their notifiers
-    (SMTP connections) from one job to the next; each is closed after ``idle_seconds`` unused
-    (default: ``HUB_REMINDER_SESSION_IDLE``), after a send error, and at the end of the block.
+    """Within the block, :func:`send_reminder` calls in this process share a sender and reuse
+    their notifiers (SMTP connections) from one job to the next; each notifier is closed after
+    ``idle_seconds`` unused (default: ``HUB_REMINDER_SESSION_IDLE``), after a send error, and at
+    the end of the block.
 
     For processes that run many send jobs one after the other: ``hubctl worker`` wraps its
     work loop in it. Not for a forking worker's per-job child, which exits after one job."""
     if idle_seconds is None:
         idle_seconds = CollectionsSettings.from_env().session_idle_seconds
-    sessions = NotifierSessions(idle_seconds)
-    _SESSIONS.append(sessions)
+    kept = _Kept(NotifierSessions(idle_seconds))
+    _KEPT.append(kept)
     try:
-        yield sessions
+        yield kept.sessions
     finally:
-        _SESSIONS.remove(sessions)
-        sessions.close_all()
+        _KEPT.remove(kept)
+        kept.senders.clear()
+        kept.sessions.close_all()
 
 
 def send_reminder(reminder_id: int) -> str:
@@ -88,13 +106,20 @@ def send_reminder(reminder_id: int) -> str:
     the message back to ``scheduled`` with a back-off, and the dispatch pass enqueues it again.
     Inside :func:`kept_sessions` the channel's connection stays open for the next job.
     """
-    channels, settings = _services()
-    sessions = _SESSIONS[-1] if _SESSIONS else None
-    sender = Sender(channels.engine, channels, settings, sessions=sessions)
+    key, channels, settings = _services()
+    kept = _KEPT[-1] if _KEPT else None
+    if kept is None:
+        sender = Sender(channels.engine, channels, settings)
+    else:
+        found = kept.senders.get(key)
+        if found is None:
+            found = Sender(channels.engine, channels, settings, sessions=kept.sessions)
+            kept.senders[key] = found
+        sender = found
     try:
         return sender.deliver(reminder_id).status
     finally:
-        sender.close()
+        sender.close()  # closes its notifiers, or gives borrowed ones back for the next job
 
 
 def queue_enqueuer(queue: str | None = None, redis: Any = None) -> Enqueue:
@@ -127,7 +152,7 @@ def queue_enqueuer(queue: str | None = None, redis: Any = None) -> Enqueue:
 
 def plan_and_dispatch() -> dict[str, Any]:
     """Plan reminders for every connection and enqueue what is due (the scheduler's job)."""
-    channels, settings = _services()
+    _, channels, settings = _services()
     summary = run_reminders(
         channels.engine,
         channels,
