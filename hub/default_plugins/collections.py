@@ -52,9 +52,15 @@ def records_changed(
 
 @cache
 def _engine(url: str) -> Engine:
+    """The engine for callers that fire the event without one (kept for the process's life and
+    disposed at exit, so its pooled connections are closed rather than left to the collector)."""
+    import atexit
+
     from hub.db import make_engine
 
-    return make_engine(url)
+    engine = make_engine(url)
+    atexit.register(engine.dispose)
+    return engine
 
 
 def _zero(value: object) -> bool:

@@ -60,16 +60,17 @@ def test_a_source_error_reaches_the_caller_after_the_items_before_it() -> None:
     assert seen == [1, 2]
 
 
+def _closing_source(closed: threading.Event) -> Iterator[int]:
+    """Many items; sets ``closed`` when the generator is closed (or ends)."""
+    try:
+        yield from range(1000)
+    finally:
+        closed.set()
+
+
 def test_stopping_early_closes_the_source_and_ends_the_thread() -> None:
     closed = threading.Event()
-
-    def source() -> Iterator[int]:
-        try:
-            yield from range(1000)
-        finally:
-            closed.set()
-
-    ahead = ReadAhead(source())
+    ahead = ReadAhead(_closing_source(closed))
     for item in ahead:
         if item == 2:
             break
@@ -79,14 +80,7 @@ def test_stopping_early_closes_the_source_and_ends_the_thread() -> None:
 
 def test_an_error_in_the_callers_loop_also_stops_the_thread() -> None:
     closed = threading.Event()
-
-    def source() -> Iterator[int]:
-        try:
-            yield from range(1000)
-        finally:
-            closed.set()
-
-    ahead = ReadAhead(source())
+    ahead = ReadAhead(_closing_source(closed))
     with pytest.raises(RuntimeError):
         for _ in ahead:
             raise RuntimeError("storing failed")
