@@ -67,7 +67,8 @@ class ScriptedHandler:
     refuse_sender: str | None = None
     delivered: list[Received] = field(default_factory=list)
     refused_data: list[Received] = field(default_factory=list)
-    #: Connections that said EHLO (one per connection, also with STARTTLS), and QUITs received.
+    #: Connections that said EHLO (the EHLO repeated after STARTTLS is not counted again), and
+    #: QUITs received.
     connections: int = 0
     quits: int = 0
 
@@ -75,8 +76,8 @@ class ScriptedHandler:
         self, server: Any, session: Session, envelope: Envelope, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname  # what aiosmtpd does itself when there is no hook
-        if not getattr(session, "counted", False):
-            session.counted = True  # type: ignore[attr-defined]
+        after_starttls = server.tls_context is not None and session.ssl is not None
+        if not after_starttls:
             self.connections += 1
         return responses
 

@@ -35,6 +35,7 @@ def test_starttls_with_custom_ca(start_smtp: Callable[..., Any], certs: Any) -> 
     notifier = EmailNotifier(config(server, "starttls", ca_file=str(certs.ca_file)))
     notifier.send(message())
     assert len(server.handler.delivered) == 1
+    assert server.handler.connections == 1  # EHLO again after STARTTLS: the same connection
 
 
 def test_implicit_tls_with_custom_ca(start_smtp: Callable[..., Any], certs: Any) -> None:
@@ -42,6 +43,7 @@ def test_implicit_tls_with_custom_ca(start_smtp: Callable[..., Any], certs: Any)
     notifier = EmailNotifier(config(server, "tls", ca_file=str(certs.ca_file)))
     result = notifier.send(message())
     assert server.handler.delivered[0].message["Message-ID"] == result.provider_id
+    assert server.handler.connections == 1
 
 
 def test_unknown_ca_is_a_config_error_and_verify_false_skips_it(
