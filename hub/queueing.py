@@ -21,6 +21,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from hub.errors import ConfigError
+from hub.redisclient import redis_client
 from hub.settings import Settings
 from hub.sync.locks import is_locked, sync_lock_key
 
@@ -36,7 +37,7 @@ _DEFAULT: Any = object()
 def redis_connection(settings: Settings | None = None) -> Redis:
     """A Redis connection for RQ (bytes responses: ``decode_responses`` breaks RQ)."""
     settings = settings or Settings.from_env()
-    return Redis.from_url(settings.redis_url)
+    return redis_client(settings.redis_url)
 
 
 def get_queue(name: str = DEFAULT_QUEUE, redis: Redis | None = None) -> Queue:

@@ -12,12 +12,12 @@ from flask.typing import ResponseReturnValue
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_wtf.csrf import CSRFProtect
-from redis import Redis
 
 from hub.crypto import SecretBox
 from hub.errors import ConfigError
 from hub.plugins import PluginHost, get_plugin_host
 from hub.redaction import install_log_redaction
+from hub.redisclient import redis_client
 from hub.settings import Settings
 from hub.web.auth import init_login
 from hub.web.db import init_db
@@ -73,7 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["hub_box"] = SecretBox(
         str(app.config["SECRET_KEY"]), tuple(app.config["HUB_SECRET_KEY_FALLBACKS"])
     )
-    redis = Redis.from_url(str(app.config["REDIS_URL"]))
+    redis = redis_client(str(app.config["REDIS_URL"]))
     app.extensions["hub_redis"] = redis
     db = init_db(app, str(app.config["DATABASE_URL"]))
     csrf = CSRFProtect(app)

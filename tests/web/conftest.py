@@ -51,10 +51,10 @@ def app_with_users(engine: Engine) -> Iterator[Flask]:
     app = build_app(engine)
     yield app
     engine_of(app).dispose()  # PostgreSQL: no connection may stay open for the next TRUNCATE
-    redis = Redis.from_url(REDIS_URL)
-    keys = list(redis.scan_iter(f"{app.config['HUB_REDIS_PREFIX']}:*"))
-    if keys:
-        redis.delete(*keys)
+    with Redis.from_url(REDIS_URL) as redis:
+        keys = list(redis.scan_iter(f"{app.config['HUB_REDIS_PREFIX']}:*"))
+        if keys:
+            redis.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -62,7 +62,8 @@ def netsuite(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> Iterator[str]:
-    Redis.from_url(REDIS_URL).flushdb()
+    with Redis.from_url(REDIS_URL) as redis_db:
+        redis_db.flushdb()
     with Session(sqlite_engine) as session:
         create_user(session, "admin@example.test", PASSWORD, "admin")
         create_user(session, "clerk@example.test", PASSWORD, "collector")
@@ -110,7 +111,8 @@ def server(sqlite_engine: Engine, plugin_host: PluginHost, tmp_path: Path) -> It
         log.close()
         http.shutdown()
         sink.stop()
-        Redis.from_url(REDIS_URL).flushdb()
+        with Redis.from_url(REDIS_URL) as redis_db:
+            redis_db.flushdb()
 
 
 @pytest.fixture

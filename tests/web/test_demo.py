@@ -75,7 +75,8 @@ def wait_for(lines: queue.Queue[str], pattern: str, timeout: float) -> tuple[re.
 
 @pytest.fixture
 def demo_env(tmp_path: Path) -> dict[str, str]:
-    Redis.from_url(REDIS_URL).flushdb()
+    with Redis.from_url(REDIS_URL) as redis_db:
+        redis_db.flushdb()
     env = {
         k: v
         for k, v in os.environ.items()

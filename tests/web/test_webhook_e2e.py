@@ -43,9 +43,11 @@ DEADLINE_SECONDS = 15.0
 
 @pytest.fixture
 def hub_app(sqlite_engine: Engine, plugin_host: PluginHost) -> Iterator[Flask]:
-    Redis.from_url(REDIS_URL).flushdb()
+    with Redis.from_url(REDIS_URL) as redis_db:
+        redis_db.flushdb()
     yield build_app(sqlite_engine, REDIS_URL=REDIS_URL)
-    Redis.from_url(REDIS_URL).flushdb()
+    with Redis.from_url(REDIS_URL) as redis_db:
+        redis_db.flushdb()
 
 
 @pytest.fixture
@@ -78,12 +80,12 @@ def worker(sqlite_engine: Engine, tmp_path: Path) -> Iterator[None]:
             # Measure a running worker, not its start-up (imports, plugins): wait until it listens.
             from rq import Worker
 
-            redis = Redis.from_url(REDIS_URL)
-            deadline = time.monotonic() + 30
-            while not Worker.all(connection=redis):
-                assert process.poll() is None, (tmp_path / "worker.log").read_text()
-                assert time.monotonic() < deadline, "the worker did not start"
-                time.sleep(0.05)
+            with Redis.from_url(REDIS_URL) as redis:
+                deadline = time.monotonic() + 30
+                while not Worker.all(connection=redis):
+                    assert process.poll() is None, (tmp_path / "worker.log").read_text()
+                    assert time.monotonic() < deadline, "the worker did not start"
+                    time.sleep(0.05)
             yield
         finally:
             process.terminate()
