@@ -68,6 +68,8 @@ class StreamReader:
         self.children: Children | None = queries.CHILDREN.get(object_type) if lines_wanted else None
         # Custom line fields keep the joined query: packed text would lose their date format.
         self.packing = bool(self.children and config.aggregate_children and not self.line_fields)
+        #: True once the account refused packing (this run or, through the state, an earlier one).
+        self.unpacked = False
         self._refusals = 0
         #: False once the account refused the link-table subquery of the incremental filter.
         self.link_subqueries = True
@@ -79,7 +81,7 @@ class StreamReader:
         state = dict(state or {})
         cursor: str | None = state.get("cursor")
         if state.get("unpacked"):
-            self.packing = False
+            self.unpacked, self.packing = True, False
         if state.get("flat_links"):
             self.link_subqueries = False
         run = dict(state.get("run") or {})
@@ -112,7 +114,7 @@ class StreamReader:
 
     def _state(self, cursor: str | None, **extra: Any) -> dict[str, Any]:
         state: dict[str, Any] = {"cursor": cursor, **extra}
-        if self.children is not None and self.config.aggregate_children and not self.packing:
+        if self.unpacked:
             state["unpacked"] = True
         if not self.link_subqueries:
             state["flat_links"] = True
@@ -238,7 +240,7 @@ class StreamReader:
             exc.detail or exc.code,
         )
         if self._refusals >= MAX_PACKED_REFUSALS:
-            self.packing = False
+            self.unpacked, self.packing = True, False
             log.warning(
                 "%d refusals in a row: %s children are read as rows until the next full sync "
                 "(set aggregate_children to false to stop trying)",

@@ -182,6 +182,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("foreignpaymentamountused", "number"),
         ("foreignpaymentamountunused", "number"),
         ("linelastmodifieddate", "datetime"),
+        ("custcol_project", "text"),  # a custom line field, as accounts add them
     ),
     "nexttransactionlinelink": _LINK_COLUMNS,
     "previoustransactionlinelink": _LINK_COLUMNS,
