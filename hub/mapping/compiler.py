@@ -670,8 +670,7 @@ class Compiler:
                 else:
                     static[key] = value
             if function is not None:
-                make = _fast_transform if self.fast else _transform
-                steps.append(make(name, function, static, dynamic))
+                steps.append(_transform(name, function, static, dynamic))
         return steps
 
     def _reference(
@@ -787,29 +786,8 @@ def _transform(
     static: dict[str, Any],
     dynamic: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], Any]],
 ) -> Step:
-    def step(value: Any, raw: Mapping[str, Any], out: dict[str, Any]) -> Any:
-        params = static
-        if dynamic:
-            params = {**static, **{key: ref(raw, out) for key, ref in dynamic.items()}}
-        try:
-            return function(value, **params)
-        except ValueError as exc:
-            raise FieldFailure("transform", f"{name}: {exc}", value) from None
-        except Exception as exc:  # a plugin's bug must reject the record, not stop the batch
-            raise FieldFailure(
-                "transform", f"transform {name!r} failed: {type(exc).__name__}: {exc}", value
-            ) from None
-
-    return step
-
-
-def _fast_transform(
-    name: str,
-    function: Callable[..., Any],
-    static: dict[str, Any],
-    dynamic: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], Any]],
-) -> Step:
-    """:func:`_transform` without building a parameter dict when there is nothing to merge."""
+    """A transform step: the function with its static parameters and the ones read from the
+    record (a parameter dict is built only when there are such references)."""
     refs = list(dynamic.items())
 
     def step(value: Any, raw: Mapping[str, Any], out: dict[str, Any]) -> Any:
