@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from webhelpers import csrf_token, login
+from webhelpers import ACCOUNT_TOKEN_SCHEMA, csrf_token, login
 
 from hub import CheckResult, Connector, StreamSpec, hookimpl
 from hub.plugins import PluginHost
@@ -14,14 +14,7 @@ from hub.plugins import PluginHost
 class PickyConnector(Connector):
     name = "picky"
     title = "Picky"
-    config_schema = {
-        "type": "object",
-        "required": ["account", "token"],
-        "properties": {
-            "account": {"type": "string", "title": "Account ID"},
-            "token": {"type": "string", "title": "Token secret", "x-secret": True},
-        },
-    }
+    config_schema = ACCOUNT_TOKEN_SCHEMA
 
     def check(self) -> CheckResult:
         if self.config["account"] == "good":

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlmodel import Session
-from webhelpers import PASSWORD, csrf_token, login
+from webhelpers import ACCOUNT_TOKEN_SCHEMA, PASSWORD, csrf_token, login
 
 from hub import CheckResult, Connector, StreamSpec, hookimpl
 from hub.plugins import PluginHost, set_plugin_host
@@ -198,14 +198,7 @@ def test_session_cookie_is_hardened(app: Flask) -> None:
 class SecretConnector(Connector):
     name = "secretive"
     title = "Secretive"
-    config_schema = {
-        "type": "object",
-        "required": ["account", "token"],
-        "properties": {
-            "account": {"type": "string", "title": "Account ID"},
-            "token": {"type": "string", "title": "Token secret", "x-secret": True},
-        },
-    }
+    config_schema = ACCOUNT_TOKEN_SCHEMA
 
     def check(self) -> CheckResult:
         if self.config["token"] == "s3cr3t-token-value":

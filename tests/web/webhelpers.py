@@ -12,6 +12,15 @@ from typing import Any
 from flask.testing import FlaskClient
 
 PASSWORD = "correct-horse-battery"
+#: Config schema of the test connectors: an account id and a write-only token.
+ACCOUNT_TOKEN_SCHEMA = {
+    "type": "object",
+    "required": ["account", "token"],
+    "properties": {
+        "account": {"type": "string", "title": "Account ID"},
+        "token": {"type": "string", "title": "Token secret", "x-secret": True},
+    },
+}
 
 
 def write(path: Path, rows: list[dict[str, str]]) -> None:
