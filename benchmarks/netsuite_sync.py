@@ -123,14 +123,11 @@ class RemoteSandbox:
         self.stop()
 
 
-Sandbox = RemoteSandbox
-
-
 # -- the bare pager -----------------------------------------------------------------------------
 class BarePager:
     """The least a client must do: signed SuiteQL POSTs, keyset paging, retry on 429/5xx."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: RemoteSandbox) -> None:
         c = sb.credentials
         self.url = f"{sb.base_url.rstrip('/')}/services/rest/query/v1/suiteql"
         self.session = requests.Session()
@@ -218,7 +215,7 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def emulator_data(sb: Sandbox) -> dict[str, Comparable]:
+def emulator_data(sb: RemoteSandbox) -> dict[str, Comparable]:
     """The compared fields of every record, read straight from the emulator's database."""
     conn = sqlite3.connect(sb.path)
     try:
@@ -308,7 +305,7 @@ def hub_data(engine: Any) -> dict[str, Comparable]:
     return data
 
 
-def compare(sb: Sandbox, engine: Any, label: str) -> bool:
+def compare(sb: RemoteSandbox, engine: Any, label: str) -> bool:
     ours, theirs = hub_data(engine), emulator_data(sb)
     equal = ours == theirs
     counts = ", ".join(f"{k} {len(ours[k])}/{len(theirs[k])}" for k in theirs)
@@ -323,7 +320,7 @@ def compare(sb: Sandbox, engine: Any, label: str) -> bool:
 
 
 # -- the run ------------------------------------------------------------------------------------
-def counts_of(sb: Sandbox) -> dict[str, int]:
+def counts_of(sb: RemoteSandbox) -> dict[str, int]:
     conn = sqlite3.connect(sb.path)
     try:
 
@@ -355,7 +352,7 @@ def peak_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def record_payments(sb: Sandbox, how_many: int) -> None:
+def record_payments(sb: RemoteSandbox, how_many: int) -> None:
     conn = sqlite3.connect(sb.path)
     try:
         open_invoices = conn.execute(
