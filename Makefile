@@ -16,7 +16,9 @@ SOURCES := hub plugins/netsuite/hub_netsuite plugins/email_reminders/hub_email_r
 $(STAMP): pyproject.toml plugins/*/pyproject.toml tests/example_plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet $(EDITABLES)
+	# setuptools and wheel (all our build backends need) are in the venv already: building the
+	# five editables in it skips five isolated build environments (~25 s of a fresh install).
+	$(BIN)/python -m pip install --quiet --no-build-isolation $(EDITABLES)
 	touch $(STAMP)
 
 install: $(STAMP)
